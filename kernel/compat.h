@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma_heap_ext: differences between the kernels this module builds against.
+ *
+ * Every switch here is probed from the headers being built against, never
+ * from LINUX_VERSION_CODE: either from a macro the headers define, or by
+ * the DHE_HAVE_* flags that Kbuild sets after grepping the headers (see the
+ * "header probes" block in Kbuild). Built and tested on 6.1 and 6.12.
+ */
+#ifndef _DMA_HEAP_EXT_COMPAT_H
+#define _DMA_HEAP_EXT_COMPAT_H
+
+#include <linux/device.h>
+#include <linux/dma-buf.h>
+#include <linux/mmzone.h>
+#include <linux/module.h>
+#include <linux/shrinker.h>
+
+/*
+ * 6.4 dropped the owner argument of class_create(); until then it was a
+ * macro wrapping __class_create().
+ */
+#ifdef class_create
+#define dhe_class_create(name)	class_create(THIS_MODULE, name)
+#else
+#define dhe_class_create(name)	class_create(name)
+#endif
+
+/* 6.2 made the devnode callback take a const struct device. */
+#ifdef DHE_HAVE_DEVNODE_CONST
+#define DHE_DEVNODE_DEV_CONST const
+#else
+#define DHE_DEVNODE_DEV_CONST
+#endif
+
+/*
+ * 6.13 made MODULE_IMPORT_NS() take a string literal; before, a bare token
+ * that it stringified itself.
+ */
+#ifdef DHE_HAVE_IMPORT_NS_STRING
+#define DHE_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS("DMA_BUF")
+#else
+#define DHE_IMPORT_NS_DMA_BUF()	MODULE_IMPORT_NS(DMA_BUF)
+#endif
+
+/*
+ * Largest order the buddy allocator hands out: MAX_PAGE_ORDER (inclusive)
+ * from 6.8, MAX_ORDER - 1 before (MAX_ORDER was exclusive until 6.4; on
+ * 6.4..6.7 this errs one order low, which is harmless here).
+ */
+#ifdef MAX_PAGE_ORDER
+#define DHE_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define DHE_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * 6.7 replaced register_shrinker() on a caller-owned struct with
+ * shrinker_alloc() + shrinker_register(); SHRINKER_ALLOCATED came with it.
+ */
+#ifdef SHRINKER_ALLOCATED
+#define DHE_HAVE_SHRINKER_ALLOC 1
+#endif
+
+/*
+ * From 6.2 importers call dma_buf_vmap()/dma_buf_map_attachment() with the
+ * reservation lock held, and the *_unlocked() wrappers take it; 6.1 has only
+ * dma_buf_vmap(), which takes dmabuf->lock itself, and already has
+ * dma_buf_map_attachment_unlocked().
+ */
+#ifdef DHE_HAVE_DMA_BUF_VMAP_UNLOCKED
+#define dhe_dma_buf_vmap(dmabuf, map)	dma_buf_vmap_unlocked(dmabuf, map)
+#define dhe_dma_buf_vunmap(dmabuf, map)	dma_buf_vunmap_unlocked(dmabuf, map)
+#else
+#define dhe_dma_buf_vmap(dmabuf, map)	dma_buf_vmap(dmabuf, map)
+#define dhe_dma_buf_vunmap(dmabuf, map)	dma_buf_vunmap(dmabuf, map)
+#endif
+
+#endif /* _DMA_HEAP_EXT_COMPAT_H */

@@ -1,0 +1,253 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_heap_ext: the contiguous heap.
+ *
+ * Neither Debian kernel has CMA, and alloc_contig_pages() is not exported,
+ * so the memory is a carveout taken at load: contig_size_mb worth of
+ * max-order blocks (4 MiB on x86) from the page allocator, below 4 GiB
+ * unless contig_dma32=0. Blocks that happen to be adjacent are merged;
+ * a genalloc pool over each merged extent hands out buffers, each one
+ * physically contiguous range. The largest buffer is the largest extent;
+ * freed ranges coalesce again, but a fragmented carveout can fail a request
+ * smaller than free_bytes.
+ */
+
+#include <linux/err.h>
+#include <linux/genalloc.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/sort.h>
+
+#include "compat.h"
+#include "heap.h"
+
+static unsigned int dhe_contig_size_mb = 16;
+module_param_named(contig_size_mb, dhe_contig_size_mb, uint, 0444);
+MODULE_PARM_DESC(contig_size_mb,
+		 "Memory set aside at load for the contiguous heap, in MiB (default: 16; 0: no contiguous heap)");
+
+static bool dhe_contig_dma32 = true;
+module_param_named(contig_dma32, dhe_contig_dma32, bool, 0444);
+MODULE_PARM_DESC(contig_dma32,
+		 "Take the contiguous heap's memory below 4 GiB (default: on)");
+
+#define DHE_CONTIG_BLOCK_ORDER	DHE_MAX_ORDER
+
+struct dhe_contig {
+	struct gen_pool *pool;
+	struct page **blocks;
+	unsigned int nblocks;
+	u64 total_bytes;
+	u64 largest_extent;
+	phys_addr_t highest_end;
+};
+
+static struct dhe_contig dhe_contig;
+
+static int dhe_contig_allocate(struct dma_heap_ext *heap,
+			       struct dhe_buffer *buffer)
+{
+	struct dhe_contig *contig = heap->priv;
+	struct page *page;
+	unsigned long addr;
+	size_t i, npages;
+	int ret;
+
+	if (buffer->len > UINT_MAX)
+		return -ENOMEM;
+
+	addr = gen_pool_alloc(contig->pool, buffer->len);
+	if (!addr)
+		return -ENOMEM;
+
+	page = pfn_to_page(PHYS_PFN(addr));
+	npages = buffer->len >> PAGE_SHIFT;
+	for (i = 0; i < npages; i++) {
+		clear_highpage(nth_page(page, i));
+		if (!(i % 256))
+			cond_resched();
+	}
+
+	ret = sg_alloc_table(&buffer->sg_table, 1, GFP_KERNEL);
+	if (ret)
+		goto free_range;
+	sg_set_page(buffer->sg_table.sgl, page, buffer->len, 0);
+	buffer->priv = addr;
+	return 0;
+
+free_range:
+	gen_pool_free(contig->pool, addr, buffer->len);
+	return ret;
+}
+
+static void dhe_contig_free(struct dma_heap_ext *heap,
+			    struct dhe_buffer *buffer)
+{
+	struct dhe_contig *contig = heap->priv;
+
+	sg_free_table(&buffer->sg_table);
+	gen_pool_free(contig->pool, buffer->priv, buffer->len);
+}
+
+static void dhe_contig_query(struct dma_heap_ext *heap,
+			     struct dma_heap_ext_info *info)
+{
+	struct dhe_contig *contig = heap->priv;
+
+	info->flags = DMA_HEAP_EXT_FLAG_CONTIGUOUS | DMA_HEAP_EXT_FLAG_CACHED;
+	if (contig->highest_end <= SZ_4G)
+		info->flags |= DMA_HEAP_EXT_FLAG_DMA32;
+	info->alignment = PAGE_SIZE;
+	info->max_size = contig->largest_extent;
+	info->total_bytes = contig->total_bytes;
+	info->free_bytes = gen_pool_avail(contig->pool);
+}
+
+static const struct dhe_heap_ops dhe_contig_heap_ops = {
+	.allocate = dhe_contig_allocate,
+	.free = dhe_contig_free,
+	.query = dhe_contig_query,
+};
+
+static int dhe_cmp_page_pfn(const void *a, const void *b)
+{
+	unsigned long pa = page_to_pfn(*(struct page * const *)a);
+	unsigned long pb = page_to_pfn(*(struct page * const *)b);
+
+	return pa < pb ? -1 : pa > pb;
+}
+
+static void dhe_contig_free_blocks(struct dhe_contig *contig)
+{
+	unsigned long block_pages = 1UL << DHE_CONTIG_BLOCK_ORDER;
+	unsigned int i;
+	unsigned long j;
+
+	/* split_page() made every page of a block a page of its own */
+	for (i = 0; i < contig->nblocks; i++)
+		for (j = 0; j < block_pages; j++)
+			__free_page(nth_page(contig->blocks[i], j));
+	kfree(contig->blocks);
+	contig->blocks = NULL;
+	contig->nblocks = 0;
+}
+
+static int dhe_contig_take_blocks(struct dhe_contig *contig,
+				  unsigned int nblocks)
+{
+	gfp_t gfp = GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN | __GFP_NORETRY;
+	struct page *page;
+
+	if (dhe_contig_dma32)
+		gfp |= GFP_DMA32;
+
+	contig->blocks = kcalloc(nblocks, sizeof(*contig->blocks), GFP_KERNEL);
+	if (!contig->blocks)
+		return -ENOMEM;
+
+	while (contig->nblocks < nblocks) {
+		page = alloc_pages(gfp, DHE_CONTIG_BLOCK_ORDER);
+		if (!page) {
+			pr_err("dma_heap_ext: contiguous heap: only %u of %u blocks of %lu KiB\n",
+			       contig->nblocks, nblocks,
+			       (PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER) >> 10);
+			dhe_contig_free_blocks(contig);
+			return -ENOMEM;
+		}
+		split_page(page, DHE_CONTIG_BLOCK_ORDER);
+		contig->blocks[contig->nblocks++] = page;
+	}
+	return 0;
+}
+
+/* Merge adjacent blocks into extents and give each to the pool. */
+static int dhe_contig_add_extents(struct dhe_contig *contig)
+{
+	unsigned long block_bytes = PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER;
+	unsigned int i = 0, j;
+	int ret;
+
+	sort(contig->blocks, contig->nblocks, sizeof(*contig->blocks),
+	     dhe_cmp_page_pfn, NULL);
+
+	while (i < contig->nblocks) {
+		phys_addr_t start = page_to_phys(contig->blocks[i]);
+		size_t size = block_bytes;
+
+		for (j = i + 1; j < contig->nblocks; j++) {
+			if (page_to_phys(contig->blocks[j]) != start + size)
+				break;
+			size += block_bytes;
+		}
+
+		ret = gen_pool_add(contig->pool, start, size, -1);
+		if (ret)
+			return ret;
+		contig->total_bytes += size;
+		contig->largest_extent = max_t(u64, contig->largest_extent,
+					       size);
+		contig->highest_end = max(contig->highest_end, start + size);
+		i = j;
+	}
+	return 0;
+}
+
+int dhe_contig_heap_init(void)
+{
+	struct dhe_contig *contig = &dhe_contig;
+	unsigned long block_bytes = PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER;
+	struct dma_heap_ext *heap;
+	unsigned int nblocks;
+	int ret;
+
+	if (!dhe_contig_size_mb)
+		return 0;
+
+	nblocks = DIV_ROUND_UP_ULL((u64)dhe_contig_size_mb << 20, block_bytes);
+
+	contig->pool = gen_pool_create(PAGE_SHIFT, -1);
+	if (!contig->pool)
+		return -ENOMEM;
+
+	ret = dhe_contig_take_blocks(contig, nblocks);
+	if (ret)
+		goto destroy_pool;
+
+	ret = dhe_contig_add_extents(contig);
+	if (ret)
+		goto free_blocks;
+
+	heap = dhe_heap_add("contiguous", &dhe_contig_heap_ops, contig, false);
+	if (IS_ERR(heap)) {
+		ret = PTR_ERR(heap);
+		goto free_blocks;
+	}
+
+	pr_info("dma_heap_ext: contiguous heap: %llu MiB, largest buffer %llu MiB\n",
+		contig->total_bytes >> 20, contig->largest_extent >> 20);
+	return 0;
+
+free_blocks:
+	/* gen_pool_destroy() insists every range be free: they are */
+	dhe_contig_free_blocks(contig);
+destroy_pool:
+	gen_pool_destroy(contig->pool);
+	memset(contig, 0, sizeof(*contig));
+	return ret;
+}
+
+void dhe_contig_heap_exit(void)
+{
+	struct dhe_contig *contig = &dhe_contig;
+
+	if (!contig->pool)
+		return;
+	gen_pool_destroy(contig->pool);
+	dhe_contig_free_blocks(contig);
+	memset(contig, 0, sizeof(*contig));
+}

@@ -1,0 +1,590 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_heap_ext: a dma-buf heap framework for kernels whose own one is absent
+ * (6.1) or closed to modules (dma_heap_add() is not exported before 6.18).
+ *
+ * Serves the upstream UAPI of drivers/dma-buf/dma-heap.c bit for bit on
+ * /dev/dma_heap/<name> (DMA_HEAP_IOCTL_ALLOC, dispatch on _IOC_NR, the
+ * size-compat zero fill, the same -EINVAL cases), plus this project's query
+ * ioctl, per-heap sysfs accounting and an in-kernel accessor API.
+ */
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/dma-buf.h>
+#include <linux/err.h>
+#include <linux/fs.h>
+#include <linux/kdev_t.h>
+#include <linux/list.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/nospec.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include <uapi/linux/dma-heap.h>
+
+#include "compat.h"
+#include "heap.h"
+#include "include/dma-heap-ext.h"
+
+#define DHE_MAX_HEAPS		16
+#define DHE_CLASS_NAME		"dma_heap_ext"
+
+#define DHE_VALID_FD_FLAGS	(O_CLOEXEC | O_ACCMODE)
+#define DHE_VALID_HEAP_FLAGS	(0ULL)
+
+/* ioctl numbers we serve, by _IOC_NR, as upstream dispatches */
+#define DHE_IOC_NR_ALLOC	_IOC_NR(DMA_HEAP_IOCTL_ALLOC)
+#define DHE_IOC_NR_QUERY	_IOC_NR(DMA_HEAP_EXT_IOC_QUERY)
+
+static dev_t dhe_devt;
+static struct class *dhe_class;
+static LIST_HEAD(dhe_heap_list);
+static DEFINE_MUTEX(dhe_heap_list_lock);
+static unsigned int dhe_heap_count;
+
+static struct dma_heap_ext *dhe_heap_find_locked(const char *name);
+
+static void dhe_stats_add(struct dma_heap_ext *heap, size_t len)
+{
+	spin_lock(&heap->stats_lock);
+	heap->buffers++;
+	heap->bytes += len;
+	if (heap->bytes > heap->peak_bytes)
+		heap->peak_bytes = heap->bytes;
+	spin_unlock(&heap->stats_lock);
+}
+
+static void dhe_stats_sub(struct dma_heap_ext *heap, size_t len)
+{
+	spin_lock(&heap->stats_lock);
+	heap->buffers--;
+	heap->bytes -= len;
+	spin_unlock(&heap->stats_lock);
+}
+
+/* Called by buffer.c once a buffer exists / is gone. */
+void dhe_heap_account(struct dma_heap_ext *heap, size_t len, bool add)
+{
+	if (add)
+		dhe_stats_add(heap, len);
+	else
+		dhe_stats_sub(heap, len);
+}
+
+static struct dma_buf *dhe_heap_buffer_alloc(struct dma_heap_ext *heap,
+					     u64 len, u32 fd_flags,
+					     u64 heap_flags)
+{
+	if (fd_flags & ~DHE_VALID_FD_FLAGS)
+		return ERR_PTR(-EINVAL);
+	if (heap_flags & ~DHE_VALID_HEAP_FLAGS)
+		return ERR_PTR(-EINVAL);
+
+	/* PAGE_ALIGN() of a length near U64_MAX wraps to 0, as upstream */
+	len = PAGE_ALIGN(len);
+	if (!len)
+		return ERR_PTR(-EINVAL);
+	/* as upstream's system heap: more than all RAM can never succeed */
+	if (len / PAGE_SIZE > totalram_pages())
+		return ERR_PTR(-ENOMEM);
+
+	return dhe_buffer_export(heap, len, fd_flags);
+}
+
+static long dhe_ioctl_allocate(struct dma_heap_ext *heap, void *data)
+{
+	struct dma_heap_allocation_data *alloc = data;
+	struct dma_buf *dmabuf;
+	int fd;
+
+	if (alloc->fd)
+		return -EINVAL;
+
+	dmabuf = dhe_heap_buffer_alloc(heap, alloc->len, alloc->fd_flags,
+				       alloc->heap_flags);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	fd = dma_buf_fd(dmabuf, alloc->fd_flags);
+	if (fd < 0) {
+		dma_buf_put(dmabuf);
+		return fd;
+	}
+
+	alloc->fd = fd;
+	return 0;
+}
+
+/**
+ * dhe_heap_query() - describe a heap
+ * @heap: the heap
+ * @info: filled in completely (reserved fields zeroed)
+ */
+void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	heap->ops->query(heap, info);
+	spin_lock(&heap->stats_lock);
+	info->buffers = heap->buffers;
+	info->bytes = heap->bytes;
+	spin_unlock(&heap->stats_lock);
+}
+
+static long dhe_ioctl_query(struct dma_heap_ext *heap, void *data)
+{
+	dhe_heap_query(heap, data);
+	return 0;
+}
+
+/*
+ * The argument handling of drivers/dma-buf/dma-heap.c: copy in what the
+ * caller passed, zero-fill up to our size, copy back the caller's size, so
+ * that older (shorter) and newer (longer) structs both work.
+ */
+static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
+			   unsigned long arg)
+{
+	struct dma_heap_ext *heap = file->private_data;
+	char stack_kdata[128];
+	char *kdata = stack_kdata;
+	unsigned int in_size, out_size, drv_size, ksize;
+	unsigned int kcmd;
+	long ret;
+
+	switch (_IOC_NR(ucmd)) {
+	case DHE_IOC_NR_ALLOC:
+		kcmd = DMA_HEAP_IOCTL_ALLOC;
+		break;
+	case DHE_IOC_NR_QUERY:
+		kcmd = DMA_HEAP_EXT_IOC_QUERY;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	drv_size = _IOC_SIZE(kcmd);
+	out_size = _IOC_SIZE(ucmd);
+	in_size = out_size;
+	if ((ucmd & kcmd & IOC_IN) == 0)
+		in_size = 0;
+	if ((ucmd & kcmd & IOC_OUT) == 0)
+		out_size = 0;
+	ksize = max(max(in_size, out_size), drv_size);
+
+	if (ksize > sizeof(stack_kdata)) {
+		kdata = kmalloc(ksize, GFP_KERNEL);
+		if (!kdata)
+			return -ENOMEM;
+	}
+
+	if (copy_from_user(kdata, (void __user *)arg, in_size) != 0) {
+		ret = -EFAULT;
+		goto free_kdata;
+	}
+
+	if (ksize > in_size)
+		memset(kdata + in_size, 0, ksize - in_size);
+
+	if (kcmd == DMA_HEAP_IOCTL_ALLOC)
+		ret = dhe_ioctl_allocate(heap, kdata);
+	else
+		ret = dhe_ioctl_query(heap, kdata);
+
+	if (!ret && copy_to_user((void __user *)arg, kdata, out_size) != 0)
+		ret = -EFAULT;
+free_kdata:
+	if (kdata != stack_kdata)
+		kfree(kdata);
+	return ret;
+}
+
+static int dhe_heap_open(struct inode *inode, struct file *file)
+{
+	struct dma_heap_ext *heap;
+
+	heap = container_of(inode->i_cdev, struct dma_heap_ext, cdev);
+	file->private_data = heap;
+	nonseekable_open(inode, file);
+	return 0;
+}
+
+static const struct file_operations dhe_heap_fops = {
+	.owner		= THIS_MODULE,
+	.open		= dhe_heap_open,
+	.unlocked_ioctl	= dhe_heap_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= noop_llseek,
+};
+
+/* sysfs: /sys/class/dma_heap_ext/<name>/ */
+
+static struct dma_heap_ext *dhe_dev_heap(struct device *dev)
+{
+	return dev_get_drvdata(dev);
+}
+
+#define DHE_STAT_ATTR(field)						\
+static ssize_t field##_show(struct device *dev,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct dma_heap_ext *heap = dhe_dev_heap(dev);			\
+	u64 val;							\
+									\
+	spin_lock(&heap->stats_lock);					\
+	val = heap->field;						\
+	spin_unlock(&heap->stats_lock);					\
+	return sysfs_emit(buf, "%llu\n", val);				\
+}									\
+static DEVICE_ATTR_RO(field)
+
+DHE_STAT_ATTR(buffers);
+DHE_STAT_ATTR(bytes);
+DHE_STAT_ATTR(peak_bytes);
+
+#define DHE_QUERY_ATTR(name, expr)					\
+static ssize_t name##_show(struct device *dev,				\
+			   struct device_attribute *attr, char *buf)	\
+{									\
+	struct dma_heap_ext_info info;					\
+									\
+	dhe_heap_query(dhe_dev_heap(dev), &info);			\
+	return sysfs_emit(buf, "%llu\n", (unsigned long long)(expr));	\
+}									\
+static DEVICE_ATTR_RO(name)
+
+DHE_QUERY_ATTR(contiguous, !!(info.flags & DMA_HEAP_EXT_FLAG_CONTIGUOUS));
+DHE_QUERY_ATTR(cached, !!(info.flags & DMA_HEAP_EXT_FLAG_CACHED));
+DHE_QUERY_ATTR(dma32, !!(info.flags & DMA_HEAP_EXT_FLAG_DMA32));
+DHE_QUERY_ATTR(pooled, !!(info.flags & DMA_HEAP_EXT_FLAG_POOLED));
+DHE_QUERY_ATTR(alignment, info.alignment);
+DHE_QUERY_ATTR(max_size, info.max_size);
+DHE_QUERY_ATTR(total_bytes, info.total_bytes);
+DHE_QUERY_ATTR(free_bytes, info.free_bytes);
+
+static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
+			  char *buf)
+{
+	struct dma_heap_ext_info info;
+
+	dhe_heap_query(dhe_dev_heap(dev), &info);
+	return sysfs_emit(buf, "0x%llx\n", info.flags);
+}
+static DEVICE_ATTR_RO(flags);
+
+static ssize_t pool_bytes_show(struct device *dev,
+			       struct device_attribute *attr, char *buf)
+{
+	struct dma_heap_ext *heap = dhe_dev_heap(dev);
+
+	return sysfs_emit(buf, "%llu\n", heap->ops->pool_bytes(heap));
+}
+static DEVICE_ATTR_RO(pool_bytes);
+
+static struct attribute *dhe_heap_attrs[] = {
+	&dev_attr_buffers.attr,
+	&dev_attr_bytes.attr,
+	&dev_attr_peak_bytes.attr,
+	&dev_attr_pool_bytes.attr,
+	&dev_attr_flags.attr,
+	&dev_attr_contiguous.attr,
+	&dev_attr_cached.attr,
+	&dev_attr_dma32.attr,
+	&dev_attr_pooled.attr,
+	&dev_attr_alignment.attr,
+	&dev_attr_max_size.attr,
+	&dev_attr_total_bytes.attr,
+	&dev_attr_free_bytes.attr,
+	NULL
+};
+
+static umode_t dhe_heap_attr_visible(struct kobject *kobj,
+				     struct attribute *attr, int n)
+{
+	struct dma_heap_ext *heap = dhe_dev_heap(kobj_to_dev(kobj));
+
+	if (attr == &dev_attr_pool_bytes.attr && !heap->ops->pool_bytes)
+		return 0;
+	return attr->mode;
+}
+
+static const struct attribute_group dhe_heap_group = {
+	.attrs = dhe_heap_attrs,
+	.is_visible = dhe_heap_attr_visible,
+};
+
+static const struct attribute_group *dhe_heap_groups[] = {
+	&dhe_heap_group,
+	NULL
+};
+
+static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
+			 umode_t *mode)
+{
+	return kasprintf(GFP_KERNEL, "dma_heap/%s", dev_name(dev));
+}
+
+static void dhe_heap_free(struct kref *ref)
+{
+	struct dma_heap_ext *heap = container_of(ref, struct dma_heap_ext,
+						 refcount);
+
+	kfree(heap->name);
+	kfree(heap);
+}
+
+/**
+ * dhe_heap_add() - create a heap: its node, sysfs directory and accounting
+ * @name: node name under /dev/dma_heap/
+ * @ops: the heap's operations
+ * @priv: heap-private data
+ * @uncached: CPU mappings are write-combined
+ *
+ * Only called from module init; heaps live until module exit.
+ *
+ * Return: the heap or an ERR_PTR().
+ */
+struct dma_heap_ext *dhe_heap_add(const char *name,
+				  const struct dhe_heap_ops *ops, void *priv,
+				  bool uncached)
+{
+	struct dma_heap_ext *heap;
+	int ret;
+
+	mutex_lock(&dhe_heap_list_lock);
+	if (dhe_heap_count >= DHE_MAX_HEAPS) {
+		ret = -ENOSPC;
+		goto unlock;
+	}
+	if (dhe_heap_find_locked(name)) {
+		ret = -EEXIST;
+		goto unlock;
+	}
+
+	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
+	if (!heap) {
+		ret = -ENOMEM;
+		goto unlock;
+	}
+	heap->name = kstrdup(name, GFP_KERNEL);
+	if (!heap->name) {
+		ret = -ENOMEM;
+		goto free_heap;
+	}
+	heap->ops = ops;
+	heap->priv = priv;
+	heap->uncached = uncached;
+	kref_init(&heap->refcount);
+	spin_lock_init(&heap->stats_lock);
+	heap->devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
+
+	cdev_init(&heap->cdev, &dhe_heap_fops);
+	heap->cdev.owner = THIS_MODULE;
+	ret = cdev_add(&heap->cdev, heap->devt, 1);
+	if (ret)
+		goto free_name;
+
+	heap->dev = device_create(dhe_class, NULL, heap->devt, heap, "%s",
+				  heap->name);
+	if (IS_ERR(heap->dev)) {
+		ret = PTR_ERR(heap->dev);
+		goto del_cdev;
+	}
+
+	list_add_tail(&heap->node, &dhe_heap_list);
+	dhe_heap_count++;
+	mutex_unlock(&dhe_heap_list_lock);
+	return heap;
+
+del_cdev:
+	cdev_del(&heap->cdev);
+free_name:
+	kfree(heap->name);
+free_heap:
+	kfree(heap);
+unlock:
+	mutex_unlock(&dhe_heap_list_lock);
+	pr_err("dma_heap_ext: cannot add heap %s: %d\n", name, ret);
+	return ERR_PTR(ret);
+}
+
+static void dhe_heaps_remove_all(void)
+{
+	struct dma_heap_ext *heap, *tmp;
+
+	mutex_lock(&dhe_heap_list_lock);
+	list_for_each_entry_safe(heap, tmp, &dhe_heap_list, node) {
+		list_del(&heap->node);
+		device_destroy(dhe_class, heap->devt);
+		cdev_del(&heap->cdev);
+		kref_put(&heap->refcount, dhe_heap_free);
+	}
+	dhe_heap_count = 0;
+	mutex_unlock(&dhe_heap_list_lock);
+}
+
+static struct dma_heap_ext *dhe_heap_find_locked(const char *name)
+{
+	struct dma_heap_ext *heap;
+
+	lockdep_assert_held(&dhe_heap_list_lock);
+	list_for_each_entry(heap, &dhe_heap_list, node)
+		if (!strcmp(heap->name, name))
+			return heap;
+	return NULL;
+}
+
+/**
+ * dhe_heap_lookup() - find a heap without taking a reference
+ * @name: heap name
+ *
+ * For code inside the module: heaps exist until module exit.
+ *
+ * Return: the heap or NULL.
+ */
+struct dma_heap_ext *dhe_heap_lookup(const char *name)
+{
+	struct dma_heap_ext *heap;
+
+	mutex_lock(&dhe_heap_list_lock);
+	heap = dhe_heap_find_locked(name);
+	mutex_unlock(&dhe_heap_list_lock);
+	return heap;
+}
+
+/**
+ * dma_heap_ext_find() - find a heap of dma_heap_ext by name
+ * @name: heap name, as under /dev/dma_heap/ (e.g. "contiguous")
+ *
+ * Return: the heap with a reference taken, to be dropped with
+ * dma_heap_ext_put(), or NULL if there is no such heap.
+ */
+struct dma_heap_ext *dma_heap_ext_find(const char *name)
+{
+	struct dma_heap_ext *heap;
+
+	mutex_lock(&dhe_heap_list_lock);
+	heap = dhe_heap_find_locked(name);
+	if (heap)
+		kref_get(&heap->refcount);
+	mutex_unlock(&dhe_heap_list_lock);
+	return heap;
+}
+EXPORT_SYMBOL_GPL(dma_heap_ext_find);
+
+/**
+ * dma_heap_ext_put() - drop a reference taken by dma_heap_ext_find()
+ * @heap: the heap; NULL is allowed
+ *
+ * Buffers already allocated from @heap stay valid.
+ */
+void dma_heap_ext_put(struct dma_heap_ext *heap)
+{
+	if (heap)
+		kref_put(&heap->refcount, dhe_heap_free);
+}
+EXPORT_SYMBOL_GPL(dma_heap_ext_put);
+
+/**
+ * dma_heap_ext_get_name() - the name of a heap
+ * @heap: the heap
+ *
+ * Return: the name, valid as long as the reference on @heap is held.
+ */
+const char *dma_heap_ext_get_name(struct dma_heap_ext *heap)
+{
+	return heap->name;
+}
+EXPORT_SYMBOL_GPL(dma_heap_ext_get_name);
+
+/**
+ * dma_heap_ext_buffer_alloc() - allocate a dma-buf from a heap
+ * @heap: a heap from dma_heap_ext_find()
+ * @len: size in bytes, rounded up to whole pages
+ * @fd_flags: the file flags of the dma-buf (O_CLOEXEC, O_ACCMODE bits),
+ *	as DMA_HEAP_IOCTL_ALLOC takes them
+ * @heap_flags: must be 0
+ *
+ * The same checks as DMA_HEAP_IOCTL_ALLOC apply. The buffer is zeroed and
+ * accounted to @heap like one allocated from userspace.
+ *
+ * Return: the dma-buf, to be released with dma_buf_put(), or an ERR_PTR():
+ * -EINVAL for bad flags or a zero length, -ENOMEM when memory runs out,
+ * -EINTR when a fatal signal interrupted the allocation.
+ */
+struct dma_buf *dma_heap_ext_buffer_alloc(struct dma_heap_ext *heap,
+					  size_t len, u32 fd_flags,
+					  u64 heap_flags)
+{
+	return dhe_heap_buffer_alloc(heap, len, fd_flags, heap_flags);
+}
+EXPORT_SYMBOL_GPL(dma_heap_ext_buffer_alloc);
+
+static int __init dhe_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&dhe_devt, 0, DHE_MAX_HEAPS, DHE_CLASS_NAME);
+	if (ret)
+		return ret;
+
+	dhe_class = dhe_class_create(DHE_CLASS_NAME);
+	if (IS_ERR(dhe_class)) {
+		ret = PTR_ERR(dhe_class);
+		goto unregister_chrdev;
+	}
+	dhe_class->devnode = dhe_devnode;
+	dhe_class->dev_groups = dhe_heap_groups;
+
+	ret = dhe_page_pool_init();
+	if (ret)
+		goto destroy_class;
+
+	ret = dhe_system_heaps_init();
+	if (ret)
+		goto exit_system_heaps;
+
+	ret = dhe_contig_heap_init();
+	if (ret)
+		goto exit_system_heaps;
+
+	ret = dhe_hint_init();
+	if (ret)
+		goto exit_contig_heap;
+
+	return 0;
+
+	/* a heap's node goes before the memory behind it; removal is idempotent */
+exit_contig_heap:
+	dhe_heaps_remove_all();
+	dhe_contig_heap_exit();
+exit_system_heaps:
+	dhe_heaps_remove_all();
+	dhe_system_heaps_exit();
+	dhe_page_pool_exit();
+destroy_class:
+	class_destroy(dhe_class);
+unregister_chrdev:
+	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
+	return ret;
+}
+
+static void __exit dhe_exit(void)
+{
+	dhe_hint_exit();
+	/* no buffer and no open heap file can exist: both pin the module */
+	dhe_heaps_remove_all();
+	dhe_contig_heap_exit();
+	dhe_system_heaps_exit();
+	dhe_page_pool_exit();
+	class_destroy(dhe_class);
+	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
+}
+
+module_init(dhe_init);
+module_exit(dhe_exit);
+
+MODULE_DESCRIPTION("dma-buf heaps: system, system-uncached and contiguous, with an upstream-compatible UAPI");
+MODULE_LICENSE("GPL");
+DHE_IMPORT_NS_DMA_BUF();

@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma_heap_ext: internal interfaces shared by the framework and the heaps.
+ */
+#ifndef _DMA_HEAP_EXT_HEAP_H
+#define _DMA_HEAP_EXT_HEAP_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/dma-buf.h>
+#include <linux/kref.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/scatterlist.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+
+#include "include/uapi/dma-heap-ext.h"
+
+struct dma_heap_ext;
+struct dhe_buffer;
+
+/**
+ * struct dhe_heap_ops - what a heap implements
+ * @allocate:	fill @buffer->sg_table with @buffer->len zeroed bytes
+ * @free:	give back what @allocate took; @buffer->dirty says whether
+ *		anybody could have written to the memory
+ * @query:	fill the heap-specific fields of @info (flags, alignment,
+ *		max_size, total_bytes, free_bytes)
+ * @pool_bytes:	bytes kept in the heap's page pool, or NULL if not pooled
+ */
+struct dhe_heap_ops {
+	int (*allocate)(struct dma_heap_ext *heap, struct dhe_buffer *buffer);
+	void (*free)(struct dma_heap_ext *heap, struct dhe_buffer *buffer);
+	void (*query)(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
+	u64 (*pool_bytes)(struct dma_heap_ext *heap);
+};
+
+/**
+ * struct dma_heap_ext - one heap: a char device, its sysfs directory and
+ *			 its accounting
+ */
+struct dma_heap_ext {
+	const char *name;
+	const struct dhe_heap_ops *ops;
+	void *priv;
+	/* CPU mappings are write-combined rather than cached */
+	bool uncached;
+
+	struct kref refcount;
+	struct list_head node;
+	dev_t devt;
+	struct cdev cdev;
+	struct device *dev;
+
+	spinlock_t stats_lock;
+	u64 buffers;
+	u64 bytes;
+	u64 peak_bytes;
+};
+
+/**
+ * struct dhe_buffer - one dma-buf allocated from one of our heaps
+ */
+struct dhe_buffer {
+	struct dma_heap_ext *heap;
+	size_t len;
+	struct sg_table sg_table;
+
+	struct mutex lock;
+	struct list_head attachments;
+	int vmap_cnt;
+	void *vaddr;
+	/*
+	 * Set once the memory may have been written (CPU or device mapping):
+	 * a clean buffer's pages are still zero and can be reused as they are.
+	 */
+	bool dirty;
+	/* heap-private data (e.g. the carveout address) */
+	unsigned long priv;
+};
+
+void dhe_heap_account(struct dma_heap_ext *heap, size_t len, bool add);
+struct dma_buf *dhe_buffer_export(struct dma_heap_ext *heap, size_t len,
+				  u32 fd_flags);
+
+struct dma_heap_ext *dhe_heap_add(const char *name,
+				  const struct dhe_heap_ops *ops, void *priv,
+				  bool uncached);
+struct dma_heap_ext *dhe_heap_lookup(const char *name);
+void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
+
+/* system_heap.c */
+int dhe_system_heaps_init(void);
+void dhe_system_heaps_exit(void);
+const char *dhe_system_heap_name(void);
+
+/* page_pool.c */
+int dhe_page_pool_init(void);
+void dhe_page_pool_exit(void);
+struct page *dhe_page_pool_get(unsigned int order);
+void dhe_page_pool_put_clean(struct page *page, unsigned int order);
+void dhe_page_pool_put_dirty(struct page *page, unsigned int order);
+u64 dhe_page_pool_bytes(void);
+bool dhe_page_pool_enabled(void);
+
+/* contig_heap.c */
+int dhe_contig_heap_init(void);
+void dhe_contig_heap_exit(void);
+
+/* hint.c */
+int dhe_hint_init(void);
+void dhe_hint_exit(void);
+
+#endif /* _DMA_HEAP_EXT_HEAP_H */

@@ -1,0 +1,329 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_heap_ext: page pools for the system heap.
+ *
+ * Freed pages are kept per order (8, 4, 0) and handed out again instead of
+ * asking the page allocator and zeroing. Every page in a pool is zero:
+ * pages of a buffer nobody could write to (never mapped by the CPU or a
+ * device) go back as they are; the others are queued and zeroed by a
+ * worker, off both the allocation and the free path. The pool holds at most
+ * pool_max_mb (ready and queued pages together) and a shrinker gives it all
+ * back under memory pressure.
+ */
+
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/shrinker.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "heap.h"
+
+static bool dhe_pool_enable = true;
+static unsigned int dhe_pool_max_mb = 64;
+
+struct dhe_page_pool {
+	unsigned int order;
+	struct list_head pages;
+	unsigned long count;
+};
+
+static struct dhe_page_pool dhe_pools[] = {
+	{ .order = 8 }, { .order = 4 }, { .order = 0 },
+};
+
+/* protects dhe_pools, dhe_dirty_pages and dhe_pool_held_pages */
+static DEFINE_SPINLOCK(dhe_pool_lock);
+static LIST_HEAD(dhe_dirty_pages);
+/* 4 KiB pages held: in the pools plus queued for zeroing */
+static unsigned long dhe_pool_held_pages;
+/* 4 KiB pages in the pools, zeroed (what sysfs pool_bytes shows) */
+static unsigned long dhe_pool_ready_pages;
+
+static void dhe_zero_work_fn(struct work_struct *work);
+static DECLARE_WORK(dhe_zero_work, dhe_zero_work_fn);
+
+#ifdef DHE_HAVE_SHRINKER_ALLOC
+static struct shrinker *dhe_shrinker;
+#else
+static struct shrinker dhe_shrinker_struct;
+#endif
+
+static struct dhe_page_pool *dhe_pool_for_order(unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dhe_pools); i++)
+		if (dhe_pools[i].order == order)
+			return &dhe_pools[i];
+	return NULL;
+}
+
+static unsigned long dhe_pool_max_pages(void)
+{
+	return (unsigned long)READ_ONCE(dhe_pool_max_mb) << (20 - PAGE_SHIFT);
+}
+
+bool dhe_page_pool_enabled(void)
+{
+	return READ_ONCE(dhe_pool_enable);
+}
+
+u64 dhe_page_pool_bytes(void)
+{
+	unsigned long pages;
+
+	/* zeroed and ready; pages still queued for zeroing are not counted */
+	spin_lock(&dhe_pool_lock);
+	pages = dhe_pool_ready_pages;
+	spin_unlock(&dhe_pool_lock);
+	return (u64)pages << PAGE_SHIFT;
+}
+
+/**
+ * dhe_page_pool_get() - take a zeroed page of @order from the pool
+ * @order: 8, 4 or 0
+ *
+ * Return: the page, or NULL when the pool of that order is empty.
+ */
+struct page *dhe_page_pool_get(unsigned int order)
+{
+	struct dhe_page_pool *pool = dhe_pool_for_order(order);
+	struct page *page = NULL;
+
+	if (!pool)
+		return NULL;
+
+	spin_lock(&dhe_pool_lock);
+	page = list_first_entry_or_null(&pool->pages, struct page, lru);
+	if (page) {
+		list_del(&page->lru);
+		pool->count--;
+		dhe_pool_held_pages -= 1UL << order;
+		dhe_pool_ready_pages -= 1UL << order;
+	}
+	spin_unlock(&dhe_pool_lock);
+	return page;
+}
+
+/* Reserve room for 2^order pages; false if the pool is full or off. */
+static bool dhe_pool_reserve_locked(unsigned int order)
+{
+	if (!dhe_page_pool_enabled() || !dhe_pool_for_order(order))
+		return false;
+	if (dhe_pool_held_pages + (1UL << order) > dhe_pool_max_pages())
+		return false;
+	dhe_pool_held_pages += 1UL << order;
+	return true;
+}
+
+static void dhe_pool_add_ready_locked(struct page *page, unsigned int order)
+{
+	struct dhe_page_pool *pool = dhe_pool_for_order(order);
+
+	list_add(&page->lru, &pool->pages);
+	pool->count++;
+	dhe_pool_ready_pages += 1UL << order;
+}
+
+/**
+ * dhe_page_pool_put_clean() - give back a page known to be all zero
+ * @page: the page
+ * @order: its order
+ *
+ * Kept in the pool if there is room, freed otherwise.
+ */
+void dhe_page_pool_put_clean(struct page *page, unsigned int order)
+{
+	bool kept;
+
+	spin_lock(&dhe_pool_lock);
+	kept = dhe_pool_reserve_locked(order);
+	if (kept)
+		dhe_pool_add_ready_locked(page, order);
+	spin_unlock(&dhe_pool_lock);
+
+	if (!kept)
+		__free_pages(page, order);
+}
+
+/**
+ * dhe_page_pool_put_dirty() - give back a page that may hold data
+ * @page: the page
+ * @order: its order
+ *
+ * Queued for zeroing by a worker if the pool has room, freed otherwise.
+ */
+void dhe_page_pool_put_dirty(struct page *page, unsigned int order)
+{
+	bool kept;
+
+	spin_lock(&dhe_pool_lock);
+	kept = dhe_pool_reserve_locked(order);
+	if (kept)
+		list_add_tail(&page->lru, &dhe_dirty_pages);
+	spin_unlock(&dhe_pool_lock);
+
+	if (kept)
+		queue_work(system_unbound_wq, &dhe_zero_work);
+	else
+		__free_pages(page, order);
+}
+
+static void dhe_zero_page(struct page *page, unsigned int order)
+{
+	unsigned int i;
+
+	for (i = 0; i < (1U << order); i++) {
+		clear_highpage(nth_page(page, i));
+		cond_resched();
+	}
+}
+
+static void dhe_zero_work_fn(struct work_struct *work)
+{
+	struct page *page;
+	unsigned int order;
+
+	for (;;) {
+		spin_lock(&dhe_pool_lock);
+		page = list_first_entry_or_null(&dhe_dirty_pages, struct page,
+						lru);
+		if (page)
+			list_del(&page->lru);
+		spin_unlock(&dhe_pool_lock);
+		if (!page)
+			break;
+
+		order = compound_order(page);
+		dhe_zero_page(page, order);
+
+		spin_lock(&dhe_pool_lock);
+		if (dhe_page_pool_enabled()) {
+			dhe_pool_add_ready_locked(page, order);
+			page = NULL;
+		} else {
+			dhe_pool_held_pages -= 1UL << order;
+		}
+		spin_unlock(&dhe_pool_lock);
+
+		if (page)
+			__free_pages(page, order);
+	}
+}
+
+/* Free up to @nr_pages 4 KiB pages' worth; returns how many were freed. */
+static unsigned long dhe_pool_drain(unsigned long nr_pages)
+{
+	unsigned long freed = 0;
+	unsigned int i;
+
+	while (freed < nr_pages) {
+		struct page *page = NULL;
+		unsigned int order = 0;
+
+		spin_lock(&dhe_pool_lock);
+		/* queued pages first: nobody has paid for zeroing them yet */
+		page = list_first_entry_or_null(&dhe_dirty_pages, struct page,
+						lru);
+		if (page) {
+			order = compound_order(page);
+			list_del(&page->lru);
+		}
+		for (i = 0; !page && i < ARRAY_SIZE(dhe_pools); i++) {
+			page = list_first_entry_or_null(&dhe_pools[i].pages,
+							struct page, lru);
+			if (page) {
+				order = dhe_pools[i].order;
+				list_del(&page->lru);
+				dhe_pools[i].count--;
+				dhe_pool_ready_pages -= 1UL << order;
+			}
+		}
+		if (page)
+			dhe_pool_held_pages -= 1UL << order;
+		spin_unlock(&dhe_pool_lock);
+
+		if (!page)
+			break;
+		__free_pages(page, order);
+		freed += 1UL << order;
+	}
+	return freed;
+}
+
+static unsigned long dhe_shrink_count(struct shrinker *shrinker,
+				      struct shrink_control *sc)
+{
+	unsigned long pages;
+
+	spin_lock(&dhe_pool_lock);
+	pages = dhe_pool_held_pages;
+	spin_unlock(&dhe_pool_lock);
+	return pages ? pages : SHRINK_EMPTY;
+}
+
+static unsigned long dhe_shrink_scan(struct shrinker *shrinker,
+				     struct shrink_control *sc)
+{
+	unsigned long freed = dhe_pool_drain(sc->nr_to_scan);
+
+	return freed ? freed : SHRINK_STOP;
+}
+
+static int dhe_pool_enable_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_bool(val, kp);
+
+	if (!ret && !dhe_page_pool_enabled())
+		dhe_pool_drain(ULONG_MAX);
+	return ret;
+}
+
+static const struct kernel_param_ops dhe_pool_enable_ops = {
+	.set = dhe_pool_enable_set,
+	.get = param_get_bool,
+};
+module_param_cb(pool_enable, &dhe_pool_enable_ops, &dhe_pool_enable, 0644);
+MODULE_PARM_DESC(pool_enable,
+		 "Keep freed system heap pages in a pool (default: on; writing 0 empties the pool)");
+module_param_named(pool_max_mb, dhe_pool_max_mb, uint, 0644);
+MODULE_PARM_DESC(pool_max_mb, "Most memory the system heap's page pool holds, in MiB (default: 64)");
+
+int dhe_page_pool_init(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dhe_pools); i++)
+		INIT_LIST_HEAD(&dhe_pools[i].pages);
+
+#ifdef DHE_HAVE_SHRINKER_ALLOC
+	dhe_shrinker = shrinker_alloc(0, "dma_heap_ext-pool");
+	if (!dhe_shrinker)
+		return -ENOMEM;
+	dhe_shrinker->count_objects = dhe_shrink_count;
+	dhe_shrinker->scan_objects = dhe_shrink_scan;
+	shrinker_register(dhe_shrinker);
+	return 0;
+#else
+	dhe_shrinker_struct.count_objects = dhe_shrink_count;
+	dhe_shrinker_struct.scan_objects = dhe_shrink_scan;
+	dhe_shrinker_struct.seeks = DEFAULT_SEEKS;
+	return register_shrinker(&dhe_shrinker_struct, "dma_heap_ext-pool");
+#endif
+}
+
+void dhe_page_pool_exit(void)
+{
+#ifdef DHE_HAVE_SHRINKER_ALLOC
+	shrinker_free(dhe_shrinker);
+#else
+	unregister_shrinker(&dhe_shrinker_struct);
+#endif
+	flush_work(&dhe_zero_work);
+	dhe_pool_drain(ULONG_MAX);
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_heap_ext: the system heap and its write-combined sibling.
+ *
+ * As drivers/dma-buf/heaps/system_heap.c: zeroed pages, largest order first
+ * (8, 4, 0: 1 MiB, 64 KiB, 4 KiB), high orders without reclaim or warnings.
+ * The cached heap takes pages from the page pool first (page_pool.c) and
+ * gives them back there.
+ *
+ * The uncached heap changes the kernel's mapping of its pages to
+ * write-combined with set_pages_array_wc(), as TTM does, so that no
+ * cached alias exists while userspace maps them write-combined (a conflict
+ * on x86), and restores write-back before freeing. x86 only.
+ */
+
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/highmem.h>
+#include <linux/list.h>
+#include <linux/mm.h>
+#include <linux/sched/signal.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+
+#ifdef CONFIG_X86
+#include <asm/set_memory.h>
+#endif
+
+#include "compat.h"
+#include "heap.h"
+
+#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO)
+#define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
+			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
+
+static const unsigned int dhe_orders[] = { 8, 4, 0 };
+static const gfp_t dhe_order_flags[] = { HIGH_ORDER_GFP, HIGH_ORDER_GFP,
+					 LOW_ORDER_GFP };
+
+static struct dma_heap_ext *dhe_system_heap;
+static struct dma_heap_ext *dhe_uncached_heap;
+
+/**
+ * dhe_system_heap_name() - name of our cached system heap
+ *
+ * "system" unless the kernel has its own system heap (6.12 has), whose name
+ * we must not take.
+ *
+ * Return: the name.
+ */
+const char *dhe_system_heap_name(void)
+{
+	return IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) ? "system-ext" : "system";
+}
+
+static struct page *dhe_alloc_largest_available(unsigned long size,
+						unsigned int max_order,
+						bool pooled)
+{
+	struct page *page;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(dhe_orders); i++) {
+		if (size < (PAGE_SIZE << dhe_orders[i]))
+			continue;
+		if (max_order < dhe_orders[i])
+			continue;
+
+		if (pooled) {
+			page = dhe_page_pool_get(dhe_orders[i]);
+			if (page)
+				return page;
+		}
+		page = alloc_pages(dhe_order_flags[i], dhe_orders[i]);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+static void dhe_free_page_list(struct list_head *pages)
+{
+	struct page *page, *tmp;
+
+	/* pages fresh from the allocator or the pool are still zero */
+	list_for_each_entry_safe(page, tmp, pages, lru) {
+		list_del(&page->lru);
+		if (dhe_page_pool_enabled())
+			dhe_page_pool_put_clean(page, compound_order(page));
+		else
+			__free_pages(page, compound_order(page));
+	}
+}
+
+static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
+{
+	unsigned long size_remaining = buffer->len;
+	unsigned int max_order = dhe_orders[0];
+	struct sg_table *table = &buffer->sg_table;
+	struct scatterlist *sg;
+	struct list_head pages;
+	struct page *page, *tmp;
+	unsigned int nents = 0;
+	int ret;
+
+	INIT_LIST_HEAD(&pages);
+	while (size_remaining > 0) {
+		/* a process being killed must not sit here allocating */
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto free_pages;
+		}
+
+		page = dhe_alloc_largest_available(size_remaining, max_order,
+						   pooled);
+		if (!page) {
+			ret = -ENOMEM;
+			goto free_pages;
+		}
+
+		list_add_tail(&page->lru, &pages);
+		size_remaining -= page_size(page);
+		max_order = compound_order(page);
+		nents++;
+	}
+
+	ret = sg_alloc_table(table, nents, GFP_KERNEL);
+	if (ret)
+		goto free_pages;
+
+	sg = table->sgl;
+	list_for_each_entry_safe(page, tmp, &pages, lru) {
+		sg_set_page(sg, page, page_size(page), 0);
+		sg = sg_next(sg);
+		list_del(&page->lru);
+	}
+	return 0;
+
+free_pages:
+	if (pooled) {
+		dhe_free_page_list(&pages);
+	} else {
+		list_for_each_entry_safe(page, tmp, &pages, lru)
+			__free_pages(page, compound_order(page));
+	}
+	return ret;
+}
+
+static int dhe_system_allocate(struct dma_heap_ext *heap,
+			       struct dhe_buffer *buffer)
+{
+	return dhe_system_alloc_pages(buffer, dhe_page_pool_enabled());
+}
+
+static void dhe_system_free(struct dma_heap_ext *heap,
+			    struct dhe_buffer *buffer)
+{
+	struct sg_table *table = &buffer->sg_table;
+	bool pooled = dhe_page_pool_enabled();
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(table, sg, i) {
+		struct page *page = sg_page(sg);
+		unsigned int order = compound_order(page);
+
+		if (!pooled)
+			__free_pages(page, order);
+		else if (buffer->dirty)
+			dhe_page_pool_put_dirty(page, order);
+		else
+			dhe_page_pool_put_clean(page, order);
+	}
+	sg_free_table(table);
+}
+
+static void dhe_system_query(struct dma_heap_ext *heap,
+			     struct dma_heap_ext_info *info)
+{
+	info->flags = DMA_HEAP_EXT_FLAG_CACHED;
+	if (dhe_page_pool_enabled())
+		info->flags |= DMA_HEAP_EXT_FLAG_POOLED;
+	info->alignment = PAGE_SIZE;
+	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
+}
+
+static u64 dhe_system_pool_bytes(struct dma_heap_ext *heap)
+{
+	return dhe_page_pool_bytes();
+}
+
+static const struct dhe_heap_ops dhe_system_heap_ops = {
+	.allocate = dhe_system_allocate,
+	.free = dhe_system_free,
+	.query = dhe_system_query,
+	.pool_bytes = dhe_system_pool_bytes,
+};
+
+#ifdef CONFIG_X86
+/* Every 4 KiB page of the buffer, for set_pages_array_*(). */
+static struct page **dhe_buffer_page_array(struct dhe_buffer *buffer,
+					   unsigned int *npages)
+{
+	struct sg_page_iter piter;
+	struct page **pages;
+	unsigned int n = 0;
+
+	*npages = buffer->len >> PAGE_SHIFT;
+	pages = kvmalloc_array(*npages, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return NULL;
+
+	for_each_sgtable_page(&buffer->sg_table, &piter, 0)
+		pages[n++] = sg_page_iter_page(&piter);
+	return pages;
+}
+
+static void dhe_uncached_free_pages(struct dhe_buffer *buffer)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sgtable_sg(&buffer->sg_table, sg, i)
+		__free_pages(sg_page(sg), compound_order(sg_page(sg)));
+	sg_free_table(&buffer->sg_table);
+}
+
+static int dhe_uncached_allocate(struct dma_heap_ext *heap,
+				 struct dhe_buffer *buffer)
+{
+	struct page **pages;
+	unsigned int npages;
+	int ret;
+
+	/* not pooled: pooled pages would have to be kept write-combined */
+	ret = dhe_system_alloc_pages(buffer, false);
+	if (ret)
+		return ret;
+
+	pages = dhe_buffer_page_array(buffer, &npages);
+	if (!pages) {
+		ret = -ENOMEM;
+		goto free_pages;
+	}
+
+	/* also writes the zeroes back from the CPU caches */
+	ret = set_pages_array_wc(pages, npages);
+	kvfree(pages);
+	if (ret)
+		goto free_pages;
+	return 0;
+
+free_pages:
+	dhe_uncached_free_pages(buffer);
+	return ret;
+}
+
+static void dhe_uncached_free(struct dma_heap_ext *heap,
+			      struct dhe_buffer *buffer)
+{
+	struct page **pages;
+	unsigned int npages;
+
+	pages = dhe_buffer_page_array(buffer, &npages);
+	if (!pages) {
+		/* cannot restore write-back: leak rather than free WC pages */
+		pr_err("dma_heap_ext: leaking %zu bytes of uncached memory\n",
+		       buffer->len);
+		sg_free_table(&buffer->sg_table);
+		return;
+	}
+	set_pages_array_wb(pages, npages);
+	kvfree(pages);
+	dhe_uncached_free_pages(buffer);
+}
+
+static void dhe_uncached_query(struct dma_heap_ext *heap,
+			       struct dma_heap_ext_info *info)
+{
+	info->flags = 0;
+	info->alignment = PAGE_SIZE;
+	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
+}
+
+static const struct dhe_heap_ops dhe_uncached_heap_ops = {
+	.allocate = dhe_uncached_allocate,
+	.free = dhe_uncached_free,
+	.query = dhe_uncached_query,
+};
+#endif /* CONFIG_X86 */
+
+int dhe_system_heaps_init(void)
+{
+	dhe_system_heap = dhe_heap_add(dhe_system_heap_name(),
+				       &dhe_system_heap_ops, NULL, false);
+	if (IS_ERR(dhe_system_heap))
+		return PTR_ERR(dhe_system_heap);
+
+#ifdef CONFIG_X86
+	dhe_uncached_heap = dhe_heap_add("system-uncached",
+					 &dhe_uncached_heap_ops, NULL, true);
+	if (IS_ERR(dhe_uncached_heap))
+		return PTR_ERR(dhe_uncached_heap);
+#endif
+	return 0;
+}
+
+void dhe_system_heaps_exit(void)
+{
+	/* the heaps hold no memory of their own; core.c removes their nodes */
+	dhe_system_heap = NULL;
+	dhe_uncached_heap = NULL;
+}
