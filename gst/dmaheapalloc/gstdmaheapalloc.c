@@ -1,0 +1,1070 @@
+/* GStreamer dma-buf heap support
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:element-dmaheapalloc
+ * @title: dmaheapalloc
+ *
+ * Puts raw video into dma-buf heap memory with as few copies as possible.
+ * It answers upstream's ALLOCATION query with a pool of heap buffers
+ * (GstDmaHeapBufferPool) and its heap's allocator, so a producer that
+ * takes the offer — videotestsrc, V4L2 elements in dmabuf-import mode —
+ * writes straight into heap memory, and those buffers pass through
+ * untouched. A buffer that is not heap memory is copied into a heap buffer.
+ * The `stats` property tells which happened how often.
+ *
+ * The heap is the `heap` property, or with `heap=auto` (the default): the
+ * first rule of `heap-rules` whose caps contain the stream's caps; else the
+ * heap of the pool or allocator downstream proposes, when it is a heap;
+ * else the default heap (a cached, non-contiguous heap such as `system`).
+ * That choice is then offered to the `select-heap` signal, whose handler may
+ * name another heap.
+ *
+ * `heap-rules` is a list of `CAPS:HEAP` separated by `;`; the heap name is
+ * what follows the last `:` of a rule, so caps may hold commas and
+ * features: `video/x-raw,format=NV12:contiguous;video/x-raw:system`.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 videotestsrc num-buffers=100 ! dmaheapalloc ! fakesink
+ * ]| videotestsrc draws into heap buffers: no copies.
+ * |[
+ * gst-launch-1.0 v4l2src io-mode=dmabuf-import ! dmaheapalloc heap=system ! kmssink
+ * ]| The camera writes into heap buffers that kmssink imports.
+ * |[
+ * gst-launch-1.0 videotestsrc ! video/x-raw,format=NV12 ! \
+ *     dmaheapalloc heap-rules="video/x-raw,format=NV12:contiguous;ANY:system" ! \
+ *     fakesink
+ * ]| NV12 frames from the contiguous heap, anything else from system.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstdmaheapalloc.h"
+#include "gstdmaheapallocelements.h"
+
+#include <gst/video/video.h>
+
+#include "gstdmaheapallocator.h"
+#include "gstdmaheapbufferpool.h"
+#include "gstdmaheaprules.h"
+
+GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_alloc_debug);
+#define GST_CAT_DEFAULT gst_dma_heap_alloc_debug
+
+#define DEFAULT_HEAP "auto"
+#define STATS_NAME "GstDmaHeapAllocStats"
+
+enum
+{
+  PROP_0,
+  PROP_HEAP,
+  PROP_HEAP_RULES,
+  PROP_STATS,
+  N_PROPS
+};
+
+enum
+{
+  SIGNAL_SELECT_HEAP,
+  N_SIGNALS
+};
+
+static GParamSpec *properties[N_PROPS];
+static guint signals[N_SIGNALS];
+
+struct _GstDmaHeapAlloc
+{
+  GstElement parent;
+
+  GstPad *sinkpad;
+  GstPad *srcpad;
+
+  /* Properties and stats, under the object lock */
+  gchar *heap;
+  gchar *rules_str;
+  GstDmaHeapRules *rules;
+  GError *rules_error;
+  guint64 copies;
+  guint64 passthrough;
+  guint retired_allocations;
+  gchar *current_heap;
+
+  /* Streaming; the pools are also read (under the object lock) for stats */
+  GstCaps *caps;
+  GstVideoInfo info;
+  gboolean downstream_video_meta;
+  GstBufferPool *proposed_pool;
+  GstBufferPool *copy_pool;
+};
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw(ANY)"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC,
+    GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("video/x-raw(ANY)"));
+
+#define gst_dma_heap_alloc_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstDmaHeapAlloc, gst_dma_heap_alloc,
+    GST_TYPE_ELEMENT,
+    GST_DEBUG_CATEGORY_INIT (gst_dma_heap_alloc_debug, "dmaheapalloc", 0,
+        "dma-buf heap allocation element"));
+
+GST_ELEMENT_REGISTER_DEFINE (dmaheapalloc, "dmaheapalloc", GST_RANK_NONE,
+    GST_TYPE_DMA_HEAP_ALLOC);
+
+/* Posts @error as an element error whose type follows what failed. */
+static void
+post_heap_error (GstDmaHeapAlloc * self, const GError * error)
+{
+  if (error->domain != GST_DMA_HEAP_ERROR) {
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message), (NULL));
+    return;
+  }
+
+  switch (error->code) {
+    case GST_DMA_HEAP_ERROR_PERMISSION:
+      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
+          ("%s", error->message), (NULL));
+      break;
+    case GST_DMA_HEAP_ERROR_NO_HEAPS:
+    case GST_DMA_HEAP_ERROR_NOT_FOUND:
+    case GST_DMA_HEAP_ERROR_NO_MATCH:
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
+          (NULL));
+      break;
+    case GST_DMA_HEAP_ERROR_INVALID_RULES:
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
+          (NULL));
+      break;
+    default:
+      GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
+          (NULL));
+      break;
+  }
+}
+
+/* Moves a pool out of use, keeping its allocation count in the stats. */
+static void
+retire_pool (GstDmaHeapAlloc * self, GstBufferPool ** pool)
+{
+  GstBufferPool *old;
+  guint allocations = 0;
+
+  GST_OBJECT_LOCK (self);
+  old = *pool;
+  *pool = NULL;
+  if (old) {
+    gst_dma_heap_buffer_pool_get_counts (old, &allocations, NULL);
+    self->retired_allocations += allocations;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (old) {
+    /* Upstream may still use a proposed pool; it holds its own ref. */
+    if (pool == &self->copy_pool)
+      gst_buffer_pool_set_active (old, FALSE);
+    gst_object_unref (old);
+  }
+}
+
+static void
+reset_streaming (GstDmaHeapAlloc * self)
+{
+  retire_pool (self, &self->copy_pool);
+  retire_pool (self, &self->proposed_pool);
+  gst_clear_caps (&self->caps);
+  gst_video_info_init (&self->info);
+  self->downstream_video_meta = FALSE;
+}
+
+/* Asks downstream what it proposes for @caps: whether it handles
+ * GstVideoMeta, the heap of its pool or allocator if that is a heap, and how
+ * many buffers it holds. Returns the answered query, or NULL. */
+static GstQuery *
+query_downstream (GstDmaHeapAlloc * self, GstCaps * caps, gchar ** heap,
+    guint * min_buffers)
+{
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  guint i;
+
+  *heap = NULL;
+  *min_buffers = 0;
+
+  if (!gst_pad_peer_query (self->srcpad, query)) {
+    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
+    self->downstream_video_meta = FALSE;
+    gst_query_unref (query);
+    return NULL;
+  }
+
+  self->downstream_video_meta =
+      gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+
+  if (gst_query_get_n_allocation_pools (query) > 0) {
+    GstBufferPool *pool = NULL;
+
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, min_buffers,
+        NULL);
+    if (pool && GST_IS_DMA_HEAP_BUFFER_POOL (pool)) {
+      GstAllocator *alloc = gst_dma_heap_buffer_pool_get_allocator (pool);
+
+      if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
+        *heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
+      gst_clear_object (&alloc);
+    }
+    gst_clear_object (&pool);
+  }
+
+  for (i = 0; !*heap && i < gst_query_get_n_allocation_params (query); i++) {
+    GstAllocator *alloc = NULL;
+
+    gst_query_parse_nth_allocation_param (query, i, &alloc, NULL);
+    if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
+      *heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
+    gst_clear_object (&alloc);
+  }
+
+  GST_DEBUG_OBJECT (self, "downstream: video meta %d, heap %s, min %u",
+      self->downstream_video_meta, GST_STR_NULL (*heap), *min_buffers);
+
+  return query;
+}
+
+/* The heap for @caps (see the element's description); NULL after posting an
+ * error. */
+static gchar *
+select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
+    const gchar * downstream_heap)
+{
+  gchar *heap = NULL, *chosen = NULL;
+  const gchar *reason;
+  GError *error = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->rules_error) {
+    error = g_error_copy (self->rules_error);
+    GST_OBJECT_UNLOCK (self);
+    goto failed;
+  }
+  if (!g_str_equal (self->heap, DEFAULT_HEAP)) {
+    heap = g_strdup (self->heap);
+    GST_OBJECT_UNLOCK (self);
+    GST_INFO_OBJECT (self, "heap %s: set by the heap property", heap);
+    return heap;
+  }
+  if (self->rules) {
+    guint index;
+    const gchar *match = gst_dma_heap_rules_match (self->rules, caps, &index);
+
+    if (match) {
+      heap = g_strdup (match);
+      GST_INFO_OBJECT (self, "heap %s: heap-rules rule %u", heap, index + 1);
+    }
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  if (heap) {
+    reason = "heap-rules";
+  } else if (downstream_heap) {
+    heap = g_strdup (downstream_heap);
+    reason = "downstream's pool";
+  } else {
+    heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, &error);
+    if (!heap)
+      goto failed;
+    reason = "default choice";
+  }
+
+  g_signal_emit (self, signals[SIGNAL_SELECT_HEAP], 0, caps, heap, &chosen);
+  if (chosen) {
+    GST_INFO_OBJECT (self, "heap %s: select-heap handler (instead of %s by "
+        "%s)", chosen, heap, reason);
+    g_free (heap);
+    return chosen;
+  }
+  GST_INFO_OBJECT (self, "heap %s: %s for %" GST_PTR_FORMAT, heap, reason,
+      caps);
+
+  return heap;
+
+  /* ERRORS */
+failed:
+  {
+    post_heap_error (self, error);
+    g_error_free (error);
+    return NULL;
+  }
+}
+
+/* Returns a configured pool of heap @heap for the stream, or NULL after
+ * posting an error. */
+static GstBufferPool *
+make_pool (GstDmaHeapAlloc * self, GstCaps * caps, const GstVideoInfo * info,
+    const gchar * heap, guint min_buffers, gboolean video_meta,
+    GstAllocator ** allocator_out)
+{
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstAllocator *allocator;
+  GstAllocationParams params;
+  GError *error = NULL;
+
+  allocator = gst_dma_heap_allocator_new (heap, &error);
+  if (!allocator)
+    goto no_allocator;
+
+  pool = gst_dma_heap_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_allocation_params_init (&params);
+  gst_buffer_pool_config_set_params (config, caps, info->size, min_buffers, 0);
+  gst_buffer_pool_config_set_allocator (config, allocator, &params);
+  if (video_meta)
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_VIDEO_META);
+  if (!gst_buffer_pool_set_config (pool, config))
+    goto config_failed;
+
+  GST_OBJECT_LOCK (self);
+  g_free (self->current_heap);
+  self->current_heap = g_strdup (heap);
+  GST_OBJECT_UNLOCK (self);
+
+  if (allocator_out)
+    *allocator_out = allocator;
+  else
+    gst_object_unref (allocator);
+
+  return pool;
+
+  /* ERRORS */
+no_allocator:
+  {
+    post_heap_error (self, error);
+    g_error_free (error);
+    return NULL;
+  }
+config_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("Heap %s cannot hold %" GST_PTR_FORMAT, heap, caps),
+        ("the buffer pool rejected its configuration"));
+    gst_object_unref (pool);
+    gst_object_unref (allocator);
+    return NULL;
+  }
+}
+
+static gboolean
+gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self,
+    GstQuery * query)
+{
+  GstQuery *dquery;
+  GstCaps *caps;
+  GstVideoInfo info;
+  GstBufferPool *pool = NULL;
+  GstAllocator *allocator = NULL;
+  GstAllocationParams params;
+  gboolean need_pool;
+  gchar *downstream_heap, *heap;
+  guint min_buffers, i;
+
+  gst_query_parse_allocation (query, &caps, &need_pool);
+  if (!caps)
+    goto no_caps;
+  if (!gst_video_info_from_caps (&info, caps))
+    goto wrong_caps;
+
+  dquery = query_downstream (self, caps, &downstream_heap, &min_buffers);
+
+  heap = select_heap (self, caps, downstream_heap);
+  g_free (downstream_heap);
+  if (!heap)
+    goto failed;
+
+  /* A pool whenever we can: only heap buffers pass through without a copy.
+   * GstVideoMeta always: a producer may need its own strides (V4L2), and a
+   * layout downstream cannot take is copied into ours. */
+  pool = make_pool (self, caps, &info, heap, min_buffers, TRUE, &allocator);
+  g_free (heap);
+  if (!pool)
+    goto failed;
+
+  gst_allocation_params_init (&params);
+  gst_query_add_allocation_param (query, allocator, &params);
+  gst_query_add_allocation_pool (query, pool, info.size, min_buffers, 0);
+  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+
+  /* Buffers pass through: downstream's other metas are fine too. */
+  if (dquery) {
+    for (i = 0; i < gst_query_get_n_allocation_metas (dquery); i++) {
+      const GstStructure *meta_params;
+      GType api = gst_query_parse_nth_allocation_meta (dquery, i,
+          &meta_params);
+
+      if (api != GST_VIDEO_META_API_TYPE)
+        gst_query_add_allocation_meta (query, api, meta_params);
+    }
+    gst_query_unref (dquery);
+  }
+
+  retire_pool (self, &self->proposed_pool);
+  GST_OBJECT_LOCK (self);
+  self->proposed_pool = pool;
+  GST_OBJECT_UNLOCK (self);
+  gst_object_unref (allocator);
+
+  GST_DEBUG_OBJECT (self, "proposed %" GST_PTR_FORMAT " for %" GST_PTR_FORMAT,
+      pool, caps);
+
+  return TRUE;
+
+  /* ERRORS */
+no_caps:
+  {
+    GST_DEBUG_OBJECT (self, "ALLOCATION query without caps");
+    return FALSE;
+  }
+wrong_caps:
+  {
+    GST_DEBUG_OBJECT (self, "ALLOCATION query for caps that are not raw "
+        "video: %" GST_PTR_FORMAT, caps);
+    return FALSE;
+  }
+failed:
+  {
+    if (dquery)
+      gst_query_unref (dquery);
+    return FALSE;
+  }
+}
+
+/* Makes the pool buffers are copied into; FALSE after posting an error. */
+static gboolean
+setup_copy_pool (GstDmaHeapAlloc * self)
+{
+  GstQuery *dquery;
+  GstBufferPool *pool;
+  gchar *downstream_heap, *heap;
+  guint min_buffers;
+
+  dquery = query_downstream (self, self->caps, &downstream_heap,
+      &min_buffers);
+  if (dquery)
+    gst_query_unref (dquery);
+
+  heap = select_heap (self, self->caps, downstream_heap);
+  g_free (downstream_heap);
+  if (!heap)
+    return FALSE;
+
+  pool = make_pool (self, self->caps, &self->info, heap, min_buffers,
+      self->downstream_video_meta, NULL);
+  if (!pool) {
+    g_free (heap);
+    return FALSE;
+  }
+
+  if (!gst_buffer_pool_set_active (pool, TRUE))
+    goto activate_failed;
+  g_free (heap);
+
+  GST_OBJECT_LOCK (self);
+  self->copy_pool = pool;
+  GST_OBJECT_UNLOCK (self);
+
+  return TRUE;
+
+  /* ERRORS */
+activate_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not allocate %" G_GSIZE_FORMAT "-byte buffers from heap %s",
+            self->info.size, heap), ("activating the buffer pool failed"));
+    g_free (heap);
+    gst_object_unref (pool);
+    return FALSE;
+  }
+}
+
+/* Whether @buffer can go downstream as it is. */
+static gboolean
+buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
+{
+  GstVideoMeta *meta;
+  guint i, n = gst_buffer_n_memory (buffer);
+
+  if (n == 0)
+    return FALSE;
+  for (i = 0; i < n; i++)
+    if (!gst_is_dma_heap_memory (gst_buffer_peek_memory (buffer, i)))
+      return FALSE;
+
+  /* Downstream without GstVideoMeta reads the default layout. */
+  meta = gst_buffer_get_video_meta (buffer);
+  if (meta && !self->downstream_video_meta) {
+    for (i = 0; i < meta->n_planes; i++) {
+      if (meta->stride[i] != GST_VIDEO_INFO_PLANE_STRIDE (&self->info, i) ||
+          meta->offset[i] != GST_VIDEO_INFO_PLANE_OFFSET (&self->info, i)) {
+        GST_LOG_OBJECT (self, "plane %u layout differs from the default and "
+            "downstream has no GstVideoMeta", i);
+        return FALSE;
+      }
+    }
+  }
+
+  return TRUE;
+}
+
+static gboolean
+copy_meta (GstBuffer * inbuf, GstMeta ** meta, gpointer user_data)
+{
+  GstBuffer *outbuf = user_data;
+  const GstMetaInfo *info = (*meta)->info;
+  GstMetaTransformCopy copy = { FALSE, 0, -1 };
+
+  /* The copy has its own layout, and memory metas describe the old memory */
+  if (info->api == GST_VIDEO_META_API_TYPE ||
+      gst_meta_api_type_has_tag (info->api,
+          g_quark_from_static_string (GST_META_TAG_MEMORY_STR)))
+    return TRUE;
+
+  if (info->transform_func)
+    info->transform_func (outbuf, *meta, inbuf, _gst_meta_transform_copy,
+        &copy);
+
+  return TRUE;
+}
+
+static GstFlowReturn
+copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf,
+    GstBuffer ** outbuf)
+{
+  GstVideoFrame in_frame, out_frame;
+  GstBuffer *out = NULL;
+  GstFlowReturn ret;
+  gboolean copied;
+
+  if (!self->copy_pool && !setup_copy_pool (self))
+    return GST_FLOW_ERROR;
+
+  ret = gst_buffer_pool_acquire_buffer (self->copy_pool, &out, NULL);
+  if (ret == GST_FLOW_FLUSHING)
+    return ret;
+  if (ret != GST_FLOW_OK)
+    goto acquire_failed;
+
+  if (!gst_video_frame_map (&in_frame, &self->info, inbuf, GST_MAP_READ))
+    goto map_in_failed;
+  if (!gst_video_frame_map (&out_frame, &self->info, out, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&in_frame);
+    goto map_out_failed;
+  }
+  copied = gst_video_frame_copy (&out_frame, &in_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_video_frame_unmap (&in_frame);
+  if (!copied)
+    goto copy_failed;
+
+  gst_buffer_copy_into (out, inbuf,
+      GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+  gst_buffer_foreach_meta (inbuf, copy_meta, out);
+  *outbuf = out;
+
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+acquire_failed:
+  {
+    gchar *heap;
+
+    GST_OBJECT_LOCK (self);
+    heap = g_strdup (self->current_heap);
+    GST_OBJECT_UNLOCK (self);
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("Could not allocate a %" G_GSIZE_FORMAT "-byte buffer from heap %s",
+            self->info.size, GST_STR_NULL (heap)),
+        ("acquiring from the pool: %s", gst_flow_get_name (ret)));
+    g_free (heap);
+    return ret;
+  }
+map_in_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not read the incoming frame"),
+        ("%" GST_PTR_FORMAT " does not map as %" GST_PTR_FORMAT, inbuf,
+            self->caps));
+    gst_buffer_unref (out);
+    return GST_FLOW_ERROR;
+  }
+map_out_failed:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
+        ("Could not map a heap buffer for writing"), (NULL));
+    gst_buffer_unref (out);
+    return GST_FLOW_ERROR;
+  }
+copy_failed:
+  {
+    GST_ELEMENT_ERROR (self, STREAM, FAILED,
+        ("Could not copy the frame into heap memory"), (NULL));
+    gst_buffer_unref (out);
+    return GST_FLOW_ERROR;
+  }
+}
+
+static GstFlowReturn
+gst_dma_heap_alloc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
+  GstBuffer *out = NULL;
+  GstFlowReturn ret;
+
+  if (!self->caps)
+    goto not_negotiated;
+
+  if (buffer_is_passable (self, buf)) {
+    GST_OBJECT_LOCK (self);
+    self->passthrough++;
+    GST_OBJECT_UNLOCK (self);
+    return gst_pad_push (self->srcpad, buf);
+  }
+
+  ret = copy_into_heap (self, buf, &out);
+  gst_buffer_unref (buf);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  GST_OBJECT_LOCK (self);
+  self->copies++;
+  GST_OBJECT_UNLOCK (self);
+
+  return gst_pad_push (self->srcpad, out);
+
+  /* ERRORS */
+not_negotiated:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("a buffer arrived before caps"));
+    gst_buffer_unref (buf);
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+}
+
+static gboolean
+gst_dma_heap_alloc_set_caps (GstDmaHeapAlloc * self, GstCaps * caps)
+{
+  GstVideoInfo info;
+
+  if (!gst_video_info_from_caps (&info, caps))
+    goto wrong_caps;
+
+  if (self->caps && gst_caps_is_equal (caps, self->caps))
+    return TRUE;
+
+  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
+
+  /* New caps, new pools: upstream queries again for its own, the copy pool
+   * is made on the next copy. */
+  retire_pool (self, &self->copy_pool);
+  retire_pool (self, &self->proposed_pool);
+  gst_caps_replace (&self->caps, caps);
+  self->info = info;
+
+  return TRUE;
+
+  /* ERRORS */
+wrong_caps:
+  {
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
+        ("cannot parse %" GST_PTR_FORMAT " as raw video", caps));
+    return FALSE;
+  }
+}
+
+static gboolean
+gst_dma_heap_alloc_sink_event (GstPad * pad, GstObject * parent,
+    GstEvent * event)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_CAPS:{
+      GstCaps *caps;
+
+      gst_event_parse_caps (event, &caps);
+      if (!gst_dma_heap_alloc_set_caps (self, caps)) {
+        gst_event_unref (event);
+        return FALSE;
+      }
+      break;
+    }
+    case GST_EVENT_FLUSH_START:
+      /* Wakes a copy waiting for a free buffer. */
+      if (self->copy_pool)
+        gst_buffer_pool_set_flushing (self->copy_pool, TRUE);
+      break;
+    case GST_EVENT_FLUSH_STOP:
+      if (self->copy_pool)
+        gst_buffer_pool_set_flushing (self->copy_pool, FALSE);
+      break;
+    default:
+      break;
+  }
+
+  return gst_pad_event_default (pad, parent, event);
+}
+
+static gboolean
+gst_dma_heap_alloc_sink_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_ALLOCATION:
+      return gst_dma_heap_alloc_propose_allocation (self, query);
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+/* Checks the settings before any data flows; FALSE after posting an
+ * error. */
+static gboolean
+gst_dma_heap_alloc_check_settings (GstDmaHeapAlloc * self)
+{
+  GError *error = NULL;
+  gchar *heap;
+
+  GST_OBJECT_LOCK (self);
+  if (self->rules_error)
+    error = g_error_copy (self->rules_error);
+  heap = g_strdup (self->heap);
+  GST_OBJECT_UNLOCK (self);
+
+  if (error)
+    goto failed;
+
+  if (g_str_equal (heap, DEFAULT_HEAP)) {
+    GPtrArray *heaps = gst_dma_heap_list (&error);
+
+    if (!heaps)
+      goto failed;
+    g_ptr_array_unref (heaps);
+  } else {
+    GstAllocator *allocator = gst_dma_heap_allocator_new (heap, &error);
+
+    if (!allocator)
+      goto failed;
+    gst_object_unref (allocator);
+  }
+  g_free (heap);
+
+  return TRUE;
+
+  /* ERRORS */
+failed:
+  {
+    post_heap_error (self, error);
+    g_error_free (error);
+    g_free (heap);
+    return FALSE;
+  }
+}
+
+static GstStateChangeReturn
+gst_dma_heap_alloc_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (element);
+  GstStateChangeReturn ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_NULL_TO_READY:
+      if (!gst_dma_heap_alloc_check_settings (self))
+        return GST_STATE_CHANGE_FAILURE;
+      break;
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      GST_OBJECT_LOCK (self);
+      self->copies = 0;
+      self->passthrough = 0;
+      self->retired_allocations = 0;
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      reset_streaming (self);
+      break;
+    default:
+      break;
+  }
+
+  return ret;
+}
+
+static GstStructure *
+gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
+{
+  GstBufferPool *pools[2];
+  guint allocations, live, a, l, i;
+  GstStructure *s;
+
+  GST_OBJECT_LOCK (self);
+  allocations = self->retired_allocations;
+  live = 0;
+  pools[0] = self->proposed_pool;
+  pools[1] = self->copy_pool;
+  for (i = 0; i < G_N_ELEMENTS (pools); i++) {
+    if (!pools[i])
+      continue;
+    gst_dma_heap_buffer_pool_get_counts (pools[i], &a, &l);
+    allocations += a;
+    live += l;
+  }
+  s = gst_structure_new (STATS_NAME,
+      "copies", G_TYPE_UINT64, self->copies,
+      "passthrough", G_TYPE_UINT64, self->passthrough,
+      "allocations", G_TYPE_UINT, allocations,
+      "pool-size", G_TYPE_UINT, live,
+      "heap", G_TYPE_STRING, self->current_heap ? self->current_heap : "",
+      NULL);
+  GST_OBJECT_UNLOCK (self);
+
+  return s;
+}
+
+/* Parses @str into the element's rules; call with the object lock. */
+static void
+gst_dma_heap_alloc_set_rules (GstDmaHeapAlloc * self, const gchar * str)
+{
+  g_free (self->rules_str);
+  self->rules_str = g_strdup (str);
+  g_clear_pointer (&self->rules, gst_dma_heap_rules_unref);
+  g_clear_error (&self->rules_error);
+
+  if (!str)
+    return;
+
+  self->rules = gst_dma_heap_rules_parse (str, &self->rules_error);
+  if (!self->rules)
+    GST_WARNING_OBJECT (self, "%s", self->rules_error->message);
+}
+
+static void
+gst_dma_heap_alloc_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (object);
+
+  switch (prop_id) {
+    case PROP_HEAP:{
+      const gchar *heap = g_value_get_string (value);
+
+      GST_OBJECT_LOCK (self);
+      g_free (self->heap);
+      self->heap = g_strdup (heap && *heap ? heap : DEFAULT_HEAP);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    }
+    case PROP_HEAP_RULES:
+      GST_OBJECT_LOCK (self);
+      gst_dma_heap_alloc_set_rules (self, g_value_get_string (value));
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_dma_heap_alloc_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (object);
+
+  switch (prop_id) {
+    case PROP_HEAP:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->heap);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_HEAP_RULES:
+      GST_OBJECT_LOCK (self);
+      g_value_set_string (value, self->rules_str);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_STATS:
+      g_value_take_boxed (value, gst_dma_heap_alloc_get_stats (self));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+}
+
+static void
+gst_dma_heap_alloc_finalize (GObject * object)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (object);
+
+  reset_streaming (self);
+  g_free (self->heap);
+  g_free (self->rules_str);
+  g_clear_pointer (&self->rules, gst_dma_heap_rules_unref);
+  g_clear_error (&self->rules_error);
+  g_free (self->current_heap);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+/* The first handler that names a heap decides. */
+static gboolean
+select_heap_accumulator (GSignalInvocationHint * ihint, GValue * return_accu,
+    const GValue * handler_return, gpointer data)
+{
+  const gchar *heap = g_value_get_string (handler_return);
+
+  if (heap && *heap) {
+    g_value_set_string (return_accu, heap);
+    return FALSE;
+  }
+
+  return TRUE;
+}
+
+static void
+gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  gobject_class->set_property = gst_dma_heap_alloc_set_property;
+  gobject_class->get_property = gst_dma_heap_alloc_get_property;
+  gobject_class->finalize = gst_dma_heap_alloc_finalize;
+
+  /**
+   * GstDmaHeapAlloc:heap:
+   *
+   * The dma-buf heap to allocate from, by name (a file in /dev/dma_heap),
+   * or `auto`.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_HEAP] = g_param_spec_string ("heap", "Heap",
+      "Name of the dma-buf heap to allocate from (a file in /dev/dma_heap, "
+      "e.g. system, linux,cma), or 'auto': the first matching heap-rules "
+      "rule, else the heap downstream proposes, else the default heap "
+      "(cached, non-contiguous), which the select-heap signal may change",
+      DEFAULT_HEAP,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstDmaHeapAlloc:heap-rules:
+   *
+   * Heap per caps with `heap=auto`: rules `CAPS:HEAP` separated by `;`,
+   * the first whose caps contain the stream's caps wins. The heap name is
+   * what follows a rule's last `:`.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_HEAP_RULES] = g_param_spec_string ("heap-rules",
+      "Heap rules",
+      "With heap=auto, the heap per caps: rules CAPS:HEAP separated by ';', "
+      "first match wins, e.g. "
+      "'video/x-raw,format=NV12:contiguous;video/x-raw:system'. The heap is "
+      "what follows a rule's last ':'", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstDmaHeapAlloc:stats:
+   *
+   * Counters since the element went to PAUSED: `copies` (buffers copied
+   * into heap memory), `passthrough` (heap buffers pushed as they came),
+   * `allocations` (heap buffers allocated by the element's pools),
+   * `pool-size` (heap buffers that exist now) and `heap` (the heap in
+   * use).
+   *
+   * Since: 0.1
+   */
+  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
+      "Counters since PAUSED: copies (buffers copied into heap memory), "
+      "passthrough (heap buffers pushed unchanged), allocations (heap buffers "
+      "allocated), pool-size (heap buffers alive now), heap (heap in use)",
+      GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (gobject_class, N_PROPS, properties);
+
+  /**
+   * GstDmaHeapAlloc::select-heap:
+   * @dmaheapalloc: the element
+   * @caps: the stream's caps
+   * @heap: the heap the element would choose
+   *
+   * Emitted with `heap=auto` whenever a heap is chosen for a stream (from
+   * the streaming thread). A handler returns the name of the heap to use
+   * instead, or %NULL to keep @heap; the first handler that names a heap
+   * decides.
+   *
+   * Returns: (transfer full) (nullable): a heap name, or %NULL
+   *
+   * Since: 0.1
+   */
+  signals[SIGNAL_SELECT_HEAP] = g_signal_new ("select-heap",
+      G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+      select_heap_accumulator, NULL, NULL, G_TYPE_STRING, 2,
+      GST_TYPE_CAPS | G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_STRING);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "DMA-buf heap allocator", "Filter/Video",
+      "Puts raw video into dma-buf heap memory: offers a heap buffer pool "
+      "upstream, passes heap buffers through and copies the others",
+      "dmaheap project");
+
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_change_state);
+}
+
+static void
+gst_dma_heap_alloc_init (GstDmaHeapAlloc * self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_chain));
+  gst_pad_set_event_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_sink_event));
+  gst_pad_set_query_function (self->sinkpad,
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_sink_query));
+  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  GST_PAD_SET_PROXY_CAPS (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->heap = g_strdup (DEFAULT_HEAP);
+  gst_video_info_init (&self->info);
+}

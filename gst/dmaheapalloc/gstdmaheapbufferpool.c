@@ -1,0 +1,565 @@
+/* GStreamer dma-buf heap support
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/**
+ * SECTION:gstdmaheapbufferpool
+ * @title: GstDmaHeapBufferPool
+ * @short_description: a video buffer pool of dma-buf heap memory
+ *
+ * A pool of raw video buffers whose memory comes from a dma-buf heap:
+ * #GstVideoMeta (option %GST_BUFFER_POOL_OPTION_VIDEO_META),
+ * #GstVideoAlignment (%GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT), one
+ * #GstMemory per buffer or, with
+ * %GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE, one per plane.
+ *
+ * The heap is chosen, in order, by the allocator of the config (a
+ * #GstDmaHeapAllocator, or another #GstDmaBufAllocator that can allocate),
+ * by gst_dma_heap_buffer_pool_config_set_heap(), by the previous config, or
+ * else it is the default heap (gst_dma_heap_allocator_new() with %NULL).
+ * A config with another kind of allocator is answered with %FALSE and a
+ * config that names the pool's heap allocator instead.
+ *
+ * The config V4L2 elements write in dmabuf-import mode is accepted as it
+ * is: a %NULL allocator (the pool keeps its heap), a size larger than the
+ * caps' frame size (the driver's sizeimage: the buffers get that size), no
+ * alignment.
+ *
+ * Buffers are handed out in the order they came back (first in, first out),
+ * which is the order a V4L2 queue returns them: each dma-buf keeps meeting
+ * the same V4L2 buffer.
+ *
+ * Importers that close the fds of memory they import (GStreamer's V4L2
+ * elements before 1.22.6 do) cannot hurt the pool: a buffer whose fd was
+ * closed or now names another file gets a new fd on the same dma-buf when
+ * it comes back or is handed out, and the pool never closes an fd number
+ * that is no longer its own.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstdmaheapbufferpool.h"
+#include "gstdmaheapallocator.h"
+#include "gstdmaheapfdguard.h"
+
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_buffer_pool_debug);
+#define GST_CAT_DEFAULT gst_dma_heap_buffer_pool_debug
+
+#define CONFIG_FIELD_HEAP "dmaheap-heap"
+
+struct _GstDmaHeapBufferPool
+{
+  GstBufferPool parent;
+
+  GstAllocator *allocator;
+  GstAllocationParams params;
+  GstVideoInfo info;
+  GstVideoAlignment align;
+  gboolean add_videometa;
+  guint n_mems;
+  gsize mem_sizes[GST_VIDEO_MAX_PLANES];
+
+  gint allocations;             /* atomic */
+  gint live;                    /* atomic */
+};
+
+#define gst_dma_heap_buffer_pool_parent_class parent_class
+G_DEFINE_TYPE_WITH_CODE (GstDmaHeapBufferPool, gst_dma_heap_buffer_pool,
+    GST_TYPE_BUFFER_POOL,
+    GST_DEBUG_CATEGORY_INIT (gst_dma_heap_buffer_pool_debug, "dmaheappool", 0,
+        "dma-buf heap buffer pool"));
+
+static const gchar **
+gst_dma_heap_buffer_pool_get_options (GstBufferPool * pool)
+{
+  static const gchar *options[] = {
+    GST_BUFFER_POOL_OPTION_VIDEO_META,
+    GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT,
+    GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE,
+    NULL
+  };
+
+  return options;
+}
+
+/* Returns a ref to the allocator the config asks for; NULL and the config
+ * corrected when it names one the pool cannot use. */
+static GstAllocator *
+config_get_allocator (GstDmaHeapBufferPool * self, GstStructure * config,
+    GstAllocationParams * params)
+{
+  GstAllocator *allocator = NULL;
+  const gchar *heap;
+  GError *error = NULL;
+
+  gst_buffer_pool_config_get_allocator (config, &allocator, params);
+  heap = gst_dma_heap_buffer_pool_config_get_heap (config);
+
+  if (allocator) {
+    if (!GST_IS_DMABUF_ALLOCATOR (allocator) ||
+        GST_OBJECT_FLAG_IS_SET (allocator, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC))
+      goto wrong_allocator;
+    if (heap && GST_IS_DMA_HEAP_ALLOCATOR (allocator) &&
+        !g_str_equal (heap, gst_dma_heap_allocator_get_heap_name (allocator)))
+      goto conflicting_heaps;
+    return gst_object_ref (allocator);
+  }
+
+  if (heap)
+    allocator = gst_dma_heap_allocator_new (heap, &error);
+  else if (self->allocator)
+    allocator = gst_object_ref (self->allocator);
+  else
+    allocator = gst_dma_heap_allocator_new (NULL, &error);
+  if (!allocator)
+    goto no_heap;
+
+  return allocator;
+
+  /* ERRORS */
+wrong_allocator:
+  {
+    GstAllocator *ours = self->allocator ? gst_object_ref (self->allocator) :
+        gst_dma_heap_allocator_new (heap, NULL);
+
+    GST_WARNING_OBJECT (self, "cannot allocate with %" GST_PTR_FORMAT
+        ", proposing %" GST_PTR_FORMAT, allocator, ours);
+    if (ours) {
+      gst_buffer_pool_config_set_allocator (config, ours, params);
+      gst_object_unref (ours);
+    }
+    return NULL;
+  }
+conflicting_heaps:
+  {
+    GST_ERROR_OBJECT (self, "config names heap %s and the allocator of heap "
+        "%s", heap, gst_dma_heap_allocator_get_heap_name (allocator));
+    return NULL;
+  }
+no_heap:
+  {
+    GST_ERROR_OBJECT (self, "%s", error->message);
+    g_error_free (error);
+    return NULL;
+  }
+}
+
+static gboolean
+gst_dma_heap_buffer_pool_set_config (GstBufferPool * pool,
+    GstStructure * config)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  GstAllocator *allocator = NULL;
+  GstAllocationParams params;
+  GstVideoAlignment align;
+  GstVideoInfo info;
+  GstCaps *caps;
+  guint size, min, max, i, n_planes;
+  gsize mem_sizes[GST_VIDEO_MAX_PLANES];
+  guint n_mems;
+
+  if (!gst_buffer_pool_config_get_params (config, &caps, &size, &min, &max))
+    goto wrong_config;
+  if (!caps)
+    goto no_caps;
+  if (!gst_video_info_from_caps (&info, caps))
+    goto wrong_caps;
+  if (max != 0 && min > max)
+    goto wrong_min_max;
+
+  gst_video_alignment_reset (&align);
+  if (gst_buffer_pool_config_has_option (config,
+          GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT)) {
+    gst_buffer_pool_config_get_video_alignment (config, &align);
+    if (!gst_video_info_align (&info, &align))
+      goto wrong_alignment;
+    gst_buffer_pool_config_set_video_alignment (config, &align);
+  }
+
+  /* V4L2 asks for the driver's sizeimage, which may exceed the frame. */
+  size = MAX (size, info.size);
+  n_planes = GST_VIDEO_INFO_N_PLANES (&info);
+
+  if (gst_buffer_pool_config_has_option (config,
+          GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE)) {
+    for (i = 0; i < n_planes; i++) {
+      gsize start = GST_VIDEO_INFO_PLANE_OFFSET (&info, i);
+      gsize end = i + 1 < n_planes ?
+          GST_VIDEO_INFO_PLANE_OFFSET (&info, i + 1) : size;
+
+      if (end <= start)
+        goto planes_out_of_order;
+      mem_sizes[i] = end - start;
+    }
+    n_mems = n_planes;
+  } else {
+    mem_sizes[0] = size;
+    n_mems = 1;
+  }
+
+  allocator = config_get_allocator (self, config, &params);
+  if (!allocator)
+    return FALSE;
+
+  if (GST_IS_DMA_HEAP_ALLOCATOR (allocator)) {
+    const GstDmaHeapInfo *heap = gst_dma_heap_allocator_get_info (allocator);
+
+    for (i = 0; i < n_mems; i++)
+      if (heap->max_size && mem_sizes[i] > heap->max_size)
+        goto too_large;
+  }
+
+  GST_OBJECT_LOCK (self);
+  gst_object_replace ((GstObject **) & self->allocator,
+      (GstObject *) allocator);
+  GST_OBJECT_UNLOCK (self);
+  self->params = params;
+  self->info = info;
+  self->align = align;
+  self->add_videometa = gst_buffer_pool_config_has_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  self->n_mems = n_mems;
+  memcpy (self->mem_sizes, mem_sizes, sizeof (mem_sizes));
+
+  gst_buffer_pool_config_set_params (config, caps, size, min, max);
+  gst_buffer_pool_config_set_allocator (config, allocator, &params);
+
+  GST_DEBUG_OBJECT (self, "%" GST_PTR_FORMAT ", %u bytes in %u memor%s, "
+      "min %u max %u, allocator %" GST_PTR_FORMAT ", video meta %d", caps,
+      size, n_mems, n_mems == 1 ? "y" : "ies", min, max, allocator,
+      self->add_videometa);
+  gst_object_unref (allocator);
+
+  return GST_BUFFER_POOL_CLASS (parent_class)->set_config (pool, config);
+
+  /* ERRORS */
+wrong_config:
+  {
+    GST_ERROR_OBJECT (self, "invalid config %" GST_PTR_FORMAT, config);
+    return FALSE;
+  }
+no_caps:
+  {
+    GST_ERROR_OBJECT (self, "config has no caps");
+    return FALSE;
+  }
+wrong_caps:
+  {
+    GST_ERROR_OBJECT (self, "cannot parse %" GST_PTR_FORMAT " as raw video",
+        caps);
+    return FALSE;
+  }
+wrong_min_max:
+  {
+    GST_ERROR_OBJECT (self, "min buffers %u exceeds max buffers %u", min, max);
+    return FALSE;
+  }
+wrong_alignment:
+  {
+    GST_ERROR_OBJECT (self, "cannot align %" GST_PTR_FORMAT " as asked",
+        caps);
+    return FALSE;
+  }
+planes_out_of_order:
+  {
+    GST_ERROR_OBJECT (self, "planes of %s are not in memory order: cannot "
+        "give each its own memory",
+        gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&info)));
+    return FALSE;
+  }
+too_large:
+  {
+    GST_ERROR_OBJECT (self, "a %" G_GSIZE_FORMAT "-byte memory exceeds the "
+        "largest buffer of heap %s (%" G_GUINT64_FORMAT " bytes)",
+        mem_sizes[i], gst_dma_heap_allocator_get_heap_name (allocator),
+        gst_dma_heap_allocator_get_info (allocator)->max_size);
+    gst_object_unref (allocator);
+    return FALSE;
+  }
+}
+
+static GstFlowReturn
+gst_dma_heap_buffer_pool_alloc_buffer (GstBufferPool * pool,
+    GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  GstBuffer *buf;
+  guint i;
+
+  if (!self->allocator)
+    goto not_configured;
+
+  buf = gst_buffer_new ();
+  for (i = 0; i < self->n_mems; i++) {
+    GstMemory *mem = gst_allocator_alloc (self->allocator, self->mem_sizes[i],
+        &self->params);
+
+    if (!mem)
+      goto alloc_failed;
+    if (!gst_is_fd_memory (mem)) {
+      gst_memory_unref (mem);
+      goto alloc_failed;
+    }
+    mem = gst_dma_heap_fd_guard_wrap (mem);
+    if (!mem)
+      goto alloc_failed;
+    gst_buffer_append_memory (buf, mem);
+  }
+
+  if (self->add_videometa) {
+    GstVideoMeta *meta = gst_buffer_add_video_meta_full (buf,
+        GST_VIDEO_FRAME_FLAG_NONE, GST_VIDEO_INFO_FORMAT (&self->info),
+        GST_VIDEO_INFO_WIDTH (&self->info), GST_VIDEO_INFO_HEIGHT (&self->info),
+        GST_VIDEO_INFO_N_PLANES (&self->info), self->info.offset,
+        self->info.stride);
+
+    gst_video_meta_set_alignment (meta, self->align);
+  }
+
+  g_atomic_int_inc (&self->allocations);
+  g_atomic_int_inc (&self->live);
+  GST_LOG_OBJECT (self, "allocated %" GST_PTR_FORMAT, buf);
+  *buffer = buf;
+
+  return GST_FLOW_OK;
+
+  /* ERRORS */
+not_configured:
+  {
+    GST_ERROR_OBJECT (self, "pool has no allocator: not configured");
+    return GST_FLOW_NOT_NEGOTIATED;
+  }
+alloc_failed:
+  {
+    GST_ERROR_OBJECT (self, "could not allocate memory %u of %u (%"
+        G_GSIZE_FORMAT " bytes) from %" GST_PTR_FORMAT, i + 1, self->n_mems,
+        self->mem_sizes[i], self->allocator);
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
+  }
+}
+
+static void
+gst_dma_heap_buffer_pool_free_buffer (GstBufferPool * pool, GstBuffer * buffer)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+
+  g_atomic_int_add (&self->live, -1);
+  GST_BUFFER_POOL_CLASS (parent_class)->free_buffer (pool, buffer);
+}
+
+/* Gives every memory whose fd someone closed a fresh fd on its dma-buf.
+ * Returns FALSE when one could not be renewed. */
+static gboolean
+renew_closed_fds (GstDmaHeapBufferPool * self, GstBuffer * buffer)
+{
+  gboolean tagged = GST_BUFFER_FLAG_IS_SET (buffer,
+      GST_BUFFER_FLAG_TAG_MEMORY);
+  gboolean renewed = FALSE;
+  guint i, n = gst_buffer_n_memory (buffer);
+
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buffer, i);
+
+    if (gst_dma_heap_fd_guard_is_intact (mem))
+      continue;
+
+    mem = gst_dma_heap_fd_guard_renew (mem);
+    if (!mem)
+      goto renew_failed;
+    gst_buffer_replace_memory (buffer, i, mem);
+    renewed = TRUE;
+  }
+
+  /* The memories are still the pool's own, only with new fds: the buffer
+   * must not be discarded as one whose memory someone replaced. */
+  if (renewed && !tagged)
+    GST_BUFFER_FLAG_UNSET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+
+  return TRUE;
+
+  /* ERRORS */
+renew_failed:
+  {
+    GST_ERROR_OBJECT (self, "could not give %" GST_PTR_FORMAT " a new fd",
+        buffer);
+    GST_BUFFER_FLAG_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY);
+    return FALSE;
+  }
+}
+
+static void
+gst_dma_heap_buffer_pool_reset_buffer (GstBufferPool * pool,
+    GstBuffer * buffer)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  gboolean tagged = GST_BUFFER_FLAG_IS_SET (buffer,
+      GST_BUFFER_FLAG_TAG_MEMORY);
+
+  GST_BUFFER_POOL_CLASS (parent_class)->reset_buffer (pool, buffer);
+
+  /* A buffer whose memory someone replaced is discarded on release anyway;
+   * a failed renewal tags it for the same fate. */
+  if (!tagged)
+    renew_closed_fds (self, buffer);
+}
+
+static GstFlowReturn
+gst_dma_heap_buffer_pool_acquire_buffer (GstBufferPool * pool,
+    GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  GstFlowReturn ret;
+
+  ret = GST_BUFFER_POOL_CLASS (parent_class)->acquire_buffer (pool, buffer,
+      params);
+  if (ret != GST_FLOW_OK)
+    return ret;
+
+  /* An importer may also close an fd after the buffer came back. */
+  if (!renew_closed_fds (self, *buffer)) {
+    /* Tagged: releasing it frees it instead of pooling it. */
+    gst_buffer_unref (*buffer);
+    *buffer = NULL;
+    return GST_FLOW_ERROR;
+  }
+
+  return GST_FLOW_OK;
+}
+
+static void
+gst_dma_heap_buffer_pool_finalize (GObject * object)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (object);
+
+  gst_clear_object (&self->allocator);
+
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_dma_heap_buffer_pool_class_init (GstDmaHeapBufferPoolClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstBufferPoolClass *pool_class = GST_BUFFER_POOL_CLASS (klass);
+
+  gobject_class->finalize = gst_dma_heap_buffer_pool_finalize;
+
+  pool_class->get_options = gst_dma_heap_buffer_pool_get_options;
+  pool_class->set_config = gst_dma_heap_buffer_pool_set_config;
+  pool_class->alloc_buffer = gst_dma_heap_buffer_pool_alloc_buffer;
+  pool_class->free_buffer = gst_dma_heap_buffer_pool_free_buffer;
+  pool_class->reset_buffer = gst_dma_heap_buffer_pool_reset_buffer;
+  pool_class->acquire_buffer = gst_dma_heap_buffer_pool_acquire_buffer;
+}
+
+static void
+gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
+{
+  gst_video_info_init (&self->info);
+  gst_video_alignment_reset (&self->align);
+}
+
+/**
+ * gst_dma_heap_buffer_pool_new:
+ *
+ * Returns: (transfer full): a new pool; configure it with caps (and a heap)
+ *   before activating it.
+ */
+GstBufferPool *
+gst_dma_heap_buffer_pool_new (void)
+{
+  GstBufferPool *pool = g_object_new (GST_TYPE_DMA_HEAP_BUFFER_POOL, NULL);
+
+  gst_object_ref_sink (pool);
+  return pool;
+}
+
+/**
+ * gst_dma_heap_buffer_pool_config_set_heap:
+ * @config: a pool config
+ * @heap_name: (nullable): the heap to allocate from; %NULL unsets it
+ *
+ * Chooses the heap by name (an allocator in the config takes precedence
+ * only when it is of the same heap; see the pool's description).
+ */
+void
+gst_dma_heap_buffer_pool_config_set_heap (GstStructure * config,
+    const gchar * heap_name)
+{
+  g_return_if_fail (config != NULL);
+
+  if (heap_name)
+    gst_structure_set (config, CONFIG_FIELD_HEAP, G_TYPE_STRING, heap_name,
+        NULL);
+  else
+    gst_structure_remove_field (config, CONFIG_FIELD_HEAP);
+}
+
+/**
+ * gst_dma_heap_buffer_pool_config_get_heap:
+ * @config: a pool config
+ *
+ * Returns: (transfer none) (nullable): the heap set with
+ *   gst_dma_heap_buffer_pool_config_set_heap()
+ */
+const gchar *
+gst_dma_heap_buffer_pool_config_get_heap (GstStructure * config)
+{
+  g_return_val_if_fail (config != NULL, NULL);
+
+  return gst_structure_get_string (config, CONFIG_FIELD_HEAP);
+}
+
+/**
+ * gst_dma_heap_buffer_pool_get_allocator:
+ * @pool: a #GstDmaHeapBufferPool
+ *
+ * Returns: (transfer full) (nullable): the allocator the pool allocates
+ *   with, %NULL before it is configured
+ */
+GstAllocator *
+gst_dma_heap_buffer_pool_get_allocator (GstBufferPool * pool)
+{
+  GstDmaHeapBufferPool *self;
+  GstAllocator *allocator;
+
+  g_return_val_if_fail (GST_IS_DMA_HEAP_BUFFER_POOL (pool), NULL);
+  self = GST_DMA_HEAP_BUFFER_POOL (pool);
+
+  GST_OBJECT_LOCK (self);
+  allocator = self->allocator ? gst_object_ref (self->allocator) : NULL;
+  GST_OBJECT_UNLOCK (self);
+
+  return allocator;
+}
+
+/**
+ * gst_dma_heap_buffer_pool_get_counts:
+ * @pool: a #GstDmaHeapBufferPool
+ * @allocations: (out) (optional): buffers allocated since the pool was made
+ * @live: (out) (optional): buffers that exist now (in the pool or out)
+ */
+void
+gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
+    guint * allocations, guint * live)
+{
+  GstDmaHeapBufferPool *self;
+
+  g_return_if_fail (GST_IS_DMA_HEAP_BUFFER_POOL (pool));
+  self = GST_DMA_HEAP_BUFFER_POOL (pool);
+
+  if (allocations)
+    *allocations = g_atomic_int_get (&self->allocations);
+  if (live)
+    *live = g_atomic_int_get (&self->live);
+}
