@@ -182,7 +182,8 @@ gst_kms_select_mode (const drmModeModeInfo * modes, guint n_modes,
  *
  * Scaling planes fill @area keeping the display aspect ratio (pixel aspect
  * ratio included). Others show the frame 1:1, centred in @area, cropped to
- * its centre when it is larger. Subsampled formats get even offsets.
+ * its centre when it is larger; subsampled formats are cropped at even
+ * offsets.
  *
  * Returns: %TRUE when @dst covers @area exactly (a plane that cannot be
  * positioned can show the frame without a copy).
@@ -216,11 +217,10 @@ gst_kms_compute_layout (const GstVideoInfo * vinfo,
     src->y = (h - show_h) / 2;
     dst->x = area->x + (area->w - show_w) / 2;
     dst->y = area->y + (area->h - show_h) / 2;
+    /* Chroma planes start at even luma offsets; the CRTC does not care. */
     if (subsampled) {
       src->x &= ~1;
       src->y &= ~1;
-      dst->x &= ~1;
-      dst->y &= ~1;
     }
     src->w = dst->w = show_w;
     src->h = dst->h = show_h;
