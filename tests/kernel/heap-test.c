@@ -1,0 +1,1000 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * dma_heap_ext in a real kernel (run inside tools/vm/vm-run, as root):
+ * the upstream UAPI and its bad-input cases, every heap's buffers (zeroed,
+ * mmap, sync, set-name, import by vgem and by the test module), the query
+ * ioctl and sysfs, accounting, page pool and shrinker, contiguous
+ * exhaustion, hints, threads, fork races and module lifetime.
+ *
+ * Prints one "ok"/"not ok" line per check; exits 1 if any failed.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <drm/drm.h>
+#include <linux/dma-buf.h>
+#include <linux/dma-heap.h>
+
+#include "dma-heap-ext.h"
+#include "dma-heap-ext-test.h"
+#include "heap-common.h"
+
+#define KiB ((uint64_t)1024)
+#define MiB ((uint64_t)1024 * 1024)
+
+static const char *sys_heap;
+static const char *kmod_dir;
+
+static void section(const char *name)
+{
+	printf("# --- %s\n", name);
+	fflush(stdout);
+}
+
+static uint64_t fnv_words(const uint64_t *w, size_t n)
+{
+	uint64_t h = DHE_TEST_FNV_BASIS;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = (h ^ w[i]) * DHE_TEST_FNV_PRIME;
+	return h;
+}
+
+static int dmabuf_sync(int fd, uint64_t flags)
+{
+	struct dma_buf_sync s = { .flags = flags };
+
+	return ioctl(fd, DMA_BUF_IOCTL_SYNC, &s);
+}
+
+static int accounting_idle(const char *heap)
+{
+	return ht_sysfs_u64(heap, "buffers") == 0 &&
+	       ht_sysfs_u64(heap, "bytes") == 0;
+}
+
+/* ---- buffers of every heap ---- */
+
+static void test_buffer(const char *heap, uint64_t len)
+{
+	uint64_t b0 = ht_sysfs_u64(heap, "buffers");
+	uint64_t by0 = ht_sysfs_u64(heap, "bytes");
+	uint64_t *map;
+	int fd = -1, ret;
+	size_t i;
+
+	ret = ht_alloc_name(heap, len, &fd);
+	if (!CHECK(ret == 0, "%s: allocate %" PRIu64 " KiB", heap, len / KiB))
+		return;
+	CHECK(lseek(fd, 0, SEEK_END) == (off_t)len, "%s: dma-buf size is %" PRIu64, heap, len);
+	CHECK(ht_sysfs_u64(heap, "buffers") == b0 + 1 &&
+	      ht_sysfs_u64(heap, "bytes") == by0 + len &&
+	      ht_sysfs_u64(heap, "peak_bytes") >= by0 + len,
+	      "%s: sysfs counts the live buffer", heap);
+
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (CHECK(map != MAP_FAILED, "%s: mmap %" PRIu64 " KiB", heap, len / KiB)) {
+		CHECK(dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_RW) == 0,
+		      "%s: DMA_BUF_IOCTL_SYNC start", heap);
+		CHECK(ht_all_zero(map, len), "%s: fresh %" PRIu64 " KiB buffer is zero", heap, len / KiB);
+		for (i = 0; i < len / 8; i++)
+			map[i] = i * 0x9e3779b97f4a7c15ULL;
+		CHECK(dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_RW) == 0,
+		      "%s: DMA_BUF_IOCTL_SYNC end", heap);
+		for (i = 0; i < len / 8; i++)
+			if (map[i] != i * 0x9e3779b97f4a7c15ULL)
+				break;
+		CHECK(i == len / 8, "%s: mmap read-back of a written pattern", heap);
+		munmap(map, len);
+	}
+	close(fd);
+	CHECK(ht_sysfs_u64(heap, "buffers") == b0 && ht_sysfs_u64(heap, "bytes") == by0,
+	      "%s: accounting back after close", heap);
+}
+
+static void test_mmap_offsets(const char *heap)
+{
+	/* order 8, 4 and 0 chunks: offsets land inside and across chunks */
+	uint64_t len = 3 * MiB + 64 * KiB + 8 * KiB;
+	const size_t pg = 4096;
+	const uint64_t offs[] = { 1, 255, 256, 257, 767, 768, 784, 785 };
+	uint64_t *full, *part;
+	int fd, ok = 1;
+	size_t i, j;
+
+	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate for offset mmaps", heap))
+		return;
+	full = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK(full != MAP_FAILED, "%s: mmap whole", heap)) {
+		close(fd);
+		return;
+	}
+	for (i = 0; i < len / 8; i++)
+		full[i] = i;
+	for (j = 0; j < sizeof(offs) / sizeof(offs[0]); j++) {
+		size_t npg = len / pg - offs[j];
+
+		if (npg > 3)
+			npg = 3;
+		part = mmap(NULL, npg * pg, PROT_READ, MAP_SHARED, fd, offs[j] * pg);
+		if (part == MAP_FAILED) {
+			ok = 0;
+			continue;
+		}
+		for (i = 0; i < npg * pg / 8; i++)
+			if (part[i] != offs[j] * pg / 8 + i)
+				ok = 0;
+		munmap(part, npg * pg);
+	}
+	CHECK(ok, "%s: mmap at page offsets inside and across chunks sees the right pages", heap);
+	part = mmap(NULL, 2 * pg, PROT_READ, MAP_SHARED, fd, len - pg);
+	CHECK(part == MAP_FAILED, "%s: mmap past the end is refused", heap);
+	munmap(full, len);
+	close(fd);
+}
+
+static void test_zeroing_reuse(const char *heap, uint64_t len)
+{
+	int round, fd, ok = 1;
+	uint8_t *map;
+
+	for (round = 0; round < 3; round++) {
+		if (ht_alloc_name(heap, len, &fd)) {
+			ok = 0;
+			break;
+		}
+		map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		if (map == MAP_FAILED) {
+			close(fd);
+			ok = 0;
+			break;
+		}
+		if (!ht_all_zero(map, len))
+			ok = 0;
+		memset(map, 0xa5, len);
+		munmap(map, len);
+		close(fd);
+	}
+	CHECK(ok, "%s: %" PRIu64 " KiB buffers are zero after others were written and freed (3 rounds)",
+	      heap, len / KiB);
+}
+
+static void test_set_name(const char *heap)
+{
+	char path[64], buf[1024];
+	int fd;
+
+	if (!CHECK(ht_alloc_name(heap, 4096, &fd) == 0, "%s: allocate for SET_NAME", heap))
+		return;
+	CHECK(ioctl(fd, DMA_BUF_SET_NAME_B, "dhe-test-name") == 0, "%s: DMA_BUF_SET_NAME", heap);
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	ht_sysfs_read(path, buf, sizeof(buf));
+	CHECK(strstr(buf, "name:\tdhe-test-name") != NULL, "%s: name shown in fdinfo", heap);
+	snprintf(path, sizeof(path), "exp_name:\t%s\n", heap);
+	CHECK(strstr(buf, path) != NULL, "%s: exp_name in fdinfo names the heap", heap);
+	close(fd);
+}
+
+static void test_rdonly(const char *heap)
+{
+	int hfd = ht_open_heap(heap), fd;
+	void *map;
+
+	if (!CHECK(ht_alloc(hfd, 4096, O_RDONLY | O_CLOEXEC, &fd) == 0, "%s: O_RDONLY buffer", heap)) {
+		close(hfd);
+		return;
+	}
+	map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map == MAP_FAILED && errno == EACCES, "%s: O_RDONLY buffer cannot be mapped writable", heap);
+	map = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "%s: O_RDONLY buffer maps read-only", heap);
+	if (map != MAP_FAILED)
+		munmap(map, 4096);
+	close(fd);
+	close(hfd);
+}
+
+/* ---- vgem as a PRIME importer ---- */
+
+static int open_vgem(void)
+{
+	char path[64], name[64];
+	int i, fd;
+
+	for (i = 0; i < 16; i++) {
+		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+
+		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		memset(name, 0, sizeof(name));
+		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 && !strcmp(name, "vgem"))
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+static void test_vgem_import(int vgem, const char *heap, uint64_t len)
+{
+	struct drm_prime_handle prime = { .flags = 0 };
+	struct drm_gem_close gclose = { 0 };
+	int fd;
+
+	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate for vgem", heap))
+		return;
+	prime.fd = fd;
+	if (CHECK(ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime) == 0,
+		  "%s: PRIME import of %" PRIu64 " KiB into vgem", heap, len / KiB)) {
+		gclose.handle = prime.handle;
+		CHECK(ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gclose) == 0, "%s: vgem GEM_CLOSE", heap);
+	}
+	close(fd);
+}
+
+/* ---- the test module: in-kernel importer and accessor API ---- */
+
+static int test_import(int tfd, int buf, uint32_t flags, uint64_t pattern,
+		       struct dhe_test_import *imp)
+{
+	memset(imp, 0, sizeof(*imp));
+	imp->fd = buf;
+	imp->flags = flags;
+	imp->pattern = pattern;
+	return ioctl(tfd, DHE_TEST_IOC_IMPORT, imp);
+}
+
+static void test_module_import(int tfd, const char *heap, uint64_t len, int contiguous)
+{
+	struct dhe_test_import imp;
+	uint64_t *map;
+	size_t i, n = len / 8;
+	int fd, ok;
+
+	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate %" PRIu64 " KiB for the test importer", heap, len / KiB))
+		return;
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (!CHECK(map != MAP_FAILED, "%s: mmap", heap)) {
+		close(fd);
+		return;
+	}
+	dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_WRITE);
+	for (i = 0; i < n; i++)
+		map[i] = (i << 20) ^ 0x1234567;
+	dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
+
+	if (CHECK(test_import(tfd, fd, 0, 0, &imp) == 0, "%s: attach/map/vmap by the test importer", heap)) {
+		CHECK(imp.size == len, "%s: importer sees size %" PRIu64, heap, (uint64_t)imp.size);
+		CHECK(imp.checksum == fnv_words(map, n),
+		      "%s: vmap reads what mmap wrote (checksum)", heap);
+		printf("# %s %" PRIu64 " KiB: sg orig_nents %u nents %u phys segments %u dma segments %u\n",
+		       heap, len / KiB, imp.sg_orig_nents, imp.sg_nents, imp.phys_segments, imp.dma_segments);
+		if (contiguous)
+			CHECK(imp.sg_orig_nents == 1 && imp.sg_nents == 1 && imp.phys_segments == 1,
+			      "%s: importer's sg_table is one entry", heap);
+		else
+			CHECK(imp.sg_orig_nents >= 1 && imp.sg_orig_nents <= len / 4096,
+			      "%s: importer's sg_table has %u entries", heap, imp.sg_orig_nents);
+	}
+
+	if (CHECK(test_import(tfd, fd, DHE_TEST_IMPORT_WRITE, 0xabcdef00ULL, &imp) == 0,
+		  "%s: importer writes through vmap", heap)) {
+		dmabuf_sync(fd, DMA_BUF_SYNC_START | DMA_BUF_SYNC_READ);
+		ok = 1;
+		for (i = 0; i < n; i++)
+			if (map[i] != 0xabcdef00ULL + i)
+				ok = 0;
+		dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_READ);
+		CHECK(ok, "%s: mmap sees what the importer wrote via vmap", heap);
+	}
+	munmap(map, len);
+	close(fd);
+}
+
+static void test_accessor(int tfd, const char *heap, uint64_t len)
+{
+	struct dhe_test_alloc req;
+	struct dhe_test_import imp;
+	uint64_t b0 = ht_sysfs_u64(heap, "buffers");
+
+	memset(&req, 0, sizeof(req));
+	snprintf(req.heap, sizeof(req.heap), "%s", heap);
+	req.len = len;
+	req.fd_flags = O_RDWR | O_CLOEXEC;
+	if (!CHECK(ioctl(tfd, DHE_TEST_IOC_ALLOC, &req) == 0 && req.fd > 0,
+		   "%s: in-kernel dma_heap_ext_find + dma_heap_ext_buffer_alloc", heap))
+		return;
+	CHECK(ht_sysfs_u64(heap, "buffers") == b0 + 1, "%s: in-kernel allocation is accounted", heap);
+	CHECK(test_import(tfd, req.fd, 0, 0, &imp) == 0 && imp.nonzero_words == 0 && imp.size == len,
+	      "%s: in-kernel allocation is zeroed, %" PRIu64 " bytes", heap, (uint64_t)imp.size);
+	close(req.fd);
+	CHECK(ht_sysfs_u64(heap, "buffers") == b0, "%s: freed after close", heap);
+}
+
+static void test_accessor_errors(int tfd)
+{
+	struct dhe_test_alloc req;
+
+	memset(&req, 0, sizeof(req));
+	strcpy(req.heap, "no-such-heap");
+	req.len = 4096;
+	errno = 0;
+	CHECK(ioctl(tfd, DHE_TEST_IOC_ALLOC, &req) < 0 && errno == ENOENT, "accessor: unknown heap name -> ENOENT");
+	snprintf(req.heap, sizeof(req.heap), "%s", sys_heap);
+	req.len = 0;
+	errno = 0;
+	CHECK(ioctl(tfd, DHE_TEST_IOC_ALLOC, &req) < 0 && errno == EINVAL, "accessor: len 0 -> EINVAL");
+	req.len = 4096;
+	req.fd_flags = O_APPEND;
+	errno = 0;
+	CHECK(ioctl(tfd, DHE_TEST_IOC_ALLOC, &req) < 0 && errno == EINVAL, "accessor: bad fd_flags -> EINVAL");
+}
+
+static int path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+static const char *expected_hint(const char *devpath)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/iommu_group", devpath);
+	if (path_exists(path) || !ht_heap_is_ours("contiguous"))
+		return sys_heap;
+	return "contiguous";
+}
+
+static void test_hints(void)
+{
+	const char *hints = "/sys/kernel/dma_heap_ext/hints";
+	char path[600], buf[64], want[64];
+	struct dirent *de;
+	int n = 0, ok = 1;
+	DIR *d;
+
+	d = opendir("/sys/bus/pci/devices");
+	if (!CHECK(d != NULL, "hints: list PCI devices"))
+		return;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/pci:%s", hints, de->d_name);
+		if (ht_sysfs_read(path, buf, sizeof(buf)) < 0) {
+			printf("# no hint for pci:%s\n", de->d_name);
+			ok = 0;
+			continue;
+		}
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", de->d_name);
+		snprintf(want, sizeof(want), "%s\n", expected_hint(path));
+		if (strcmp(buf, want)) {
+			printf("# pci:%s hint %s, expected %s", de->d_name, buf, want);
+			ok = 0;
+		}
+		n++;
+	}
+	closedir(d);
+	CHECK(ok && n > 0, "hints: each of %d PCI devices has the expected hint", n);
+}
+
+static void test_with_test_module(int vgem)
+{
+	const char *hint = "/sys/kernel/dma_heap_ext/hints/platform:dma_heap_ext_test";
+	char buf[64], want[64];
+	int tfd;
+
+	section("test module: importer, accessor API, hint for a new device");
+	CHECK(ht_run("insmod %s/dma_heap_ext_test.ko", kmod_dir) == 0, "insmod dma_heap_ext_test.ko");
+	tfd = open("/dev/dma_heap_ext_test", O_RDWR | O_CLOEXEC);
+	if (!CHECK(tfd >= 0, "open /dev/dma_heap_ext_test"))
+		return;
+
+	test_module_import(tfd, sys_heap, 4096, 0);
+	test_module_import(tfd, sys_heap, 8 * MiB + 68 * KiB, 0);
+	test_module_import(tfd, "system-uncached", 2 * MiB + 4 * KiB, 0);
+	test_module_import(tfd, "contiguous", 4096, 1);
+	test_module_import(tfd, "contiguous", 8 * MiB, 1);
+	if (!ht_heap_is_ours("system") && path_exists("/dev/dma_heap/system"))
+		test_module_import(tfd, "system", 1 * MiB, 0);	/* the kernel's own */
+
+	test_accessor(tfd, sys_heap, 1 * MiB);
+	test_accessor(tfd, "system-uncached", 64 * KiB);
+	test_accessor(tfd, "contiguous", 2 * MiB);
+	test_accessor_errors(tfd);
+
+	CHECK(ht_sysfs_read(hint, buf, sizeof(buf)) > 0, "hint for platform:dma_heap_ext_test appeared with the device");
+	snprintf(want, sizeof(want), "%s\n", expected_hint("/sys/devices/platform/dma_heap_ext_test"));
+	CHECK(!strcmp(buf, want), "hint for the test device is %s", want);
+
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0, "rmmod dma_heap_ext refused while the test module uses it");
+	close(tfd);
+	CHECK(ht_run("rmmod dma_heap_ext_test") == 0, "rmmod dma_heap_ext_test");
+	CHECK(!path_exists(hint), "hint for the test device went with the device");
+	(void)vgem;
+}
+
+/* ---- the upstream UAPI: struct sizes and bad input ---- */
+
+struct alloc_v0 {		/* an older, shorter struct */
+	uint64_t len;
+	uint32_t fd;
+	uint32_t fd_flags;
+};
+
+struct alloc_v2 {		/* a newer, longer one with junk in the tail */
+	struct dma_heap_allocation_data d;
+	uint64_t future[3];
+};
+
+#define IOC_ALLOC_V0	_IOWR(DMA_HEAP_IOC_MAGIC, 0x0, struct alloc_v0)
+#define IOC_ALLOC_V2	_IOWR(DMA_HEAP_IOC_MAGIC, 0x0, struct alloc_v2)
+
+/* errno of one allocation ioctl, closing a buffer it may return */
+static int try_alloc(int hfd, unsigned long cmd, struct dma_heap_allocation_data d)
+{
+	struct alloc_v2 big = { .d = d };
+	int ret;
+
+	big.future[0] = big.future[1] = big.future[2] = ~0ULL;
+	ret = ioctl(hfd, cmd, &big);
+	if (ret == 0) {
+		if (big.d.fd > 0)
+			close(big.d.fd);
+		return 0;
+	}
+	return errno;
+}
+
+struct bad_case {
+	const char *what;
+	unsigned long cmd;
+	struct dma_heap_allocation_data d;
+	int expect;
+};
+
+static void test_struct_sizes(const char *heap)
+{
+	struct alloc_v0 v0 = { .len = 8192, .fd_flags = O_RDWR | O_CLOEXEC };
+	struct alloc_v2 v2 = { .d = { .len = 8192, .fd_flags = O_RDWR | O_CLOEXEC } };
+	int hfd = ht_open_heap(heap);
+
+	CHECK(ioctl(hfd, IOC_ALLOC_V0, &v0) == 0 && v0.fd > 0 && lseek(v0.fd, 0, SEEK_END) == 8192,
+	      "%s: an older 16-byte struct allocates", heap);
+	close(v0.fd);
+	v2.future[0] = v2.future[1] = v2.future[2] = 0xdeadbeefULL;
+	CHECK(ioctl(hfd, IOC_ALLOC_V2, &v2) == 0 && v2.d.fd > 0 && lseek(v2.d.fd, 0, SEEK_END) == 8192,
+	      "%s: a newer 48-byte struct with junk in its tail allocates", heap);
+	close(v2.d.fd);
+	close(hfd);
+}
+
+static void test_bad_input(const char *heap, const char *upstream)
+{
+	const unsigned long alloc = DMA_HEAP_IOCTL_ALLOC;
+	const struct bad_case cases[] = {
+		{ "unknown ioctl nr 1", _IOWR('H', 0x1, struct dma_heap_allocation_data),
+		  { .len = 4096, .fd_flags = O_RDWR }, EINVAL },
+		{ "unknown ioctl nr 0x3f", _IOWR('H', 0x3f, struct dma_heap_allocation_data),
+		  { .len = 4096, .fd_flags = O_RDWR }, EINVAL },
+		{ "unknown ioctl nr 0xff", _IOWR('H', 0xff, struct dma_heap_allocation_data),
+		  { .len = 4096, .fd_flags = O_RDWR }, EINVAL },
+		{ "size 0 ioctl (len reads as 0)", _IOC(_IOC_READ | _IOC_WRITE, 'H', 0, 0),
+		  { .len = 4096, .fd_flags = O_RDWR }, EINVAL },
+		{ "fd != 0 on input", alloc, { .len = 4096, .fd = 3, .fd_flags = O_RDWR }, EINVAL },
+		{ "unknown fd_flags (O_APPEND)", alloc, { .len = 4096, .fd_flags = O_RDWR | O_APPEND }, EINVAL },
+		{ "unknown fd_flags (bit 31)", alloc, { .len = 4096, .fd_flags = 0x80000000u }, EINVAL },
+		{ "heap_flags 1", alloc, { .len = 4096, .fd_flags = O_RDWR, .heap_flags = 1 }, EINVAL },
+		{ "heap_flags bit 63", alloc, { .len = 4096, .fd_flags = O_RDWR, .heap_flags = 1ULL << 63 }, EINVAL },
+		{ "len 0", alloc, { .len = 0, .fd_flags = O_RDWR }, EINVAL },
+		{ "len overflows page alignment", alloc, { .len = ~0ULL - 100, .fd_flags = O_RDWR }, EINVAL },
+		{ "len beyond RAM (1 TiB)", alloc, { .len = 1ULL << 40, .fd_flags = O_RDWR }, ENOMEM },
+		{ "len beyond RAM (2^62)", alloc, { .len = 1ULL << 62, .fd_flags = O_RDWR }, ENOMEM },
+		{ "ioctl type 'X' dispatches on nr only, as upstream", _IOWR('X', 0x0, struct dma_heap_allocation_data),
+		  { .len = 4096, .fd_flags = O_RDWR }, 0 },
+	};
+	int hfd = ht_open_heap(heap), ufd = upstream ? ht_open_heap(upstream) : -1;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = try_alloc(hfd, cases[i].cmd, cases[i].d);
+
+		CHECK(got == cases[i].expect, "%s: %s -> %s (got %s)", heap, cases[i].what,
+		      strerror(cases[i].expect), strerror(got));
+		if (ufd >= 0) {
+			int up = try_alloc(ufd, cases[i].cmd, cases[i].d);
+
+			CHECK(up == got, "%s: %s: same answer as the kernel's own %s heap (%s)",
+			      heap, cases[i].what, upstream, strerror(up));
+		}
+	}
+	errno = 0;
+	CHECK(ioctl(hfd, DMA_HEAP_IOCTL_ALLOC, (void *)16) < 0 && errno == EFAULT, "%s: bad pointer -> EFAULT", heap);
+	if (ufd >= 0)
+		close(ufd);
+	close(hfd);
+}
+
+/* ---- query ---- */
+
+static void test_query(const char *heap)
+{
+	struct dma_heap_ext_info info;
+	unsigned char small[24 + 8];
+	int hfd = ht_open_heap(heap), fd = -1;
+
+	memset(&info, 0xff, sizeof(info));
+	if (!CHECK(ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info) == 0, "%s: DMA_HEAP_EXT_IOC_QUERY", heap)) {
+		close(hfd);
+		return;
+	}
+	CHECK(info.flags == ht_sysfs_u64(heap, "flags") &&
+	      !!(info.flags & DMA_HEAP_EXT_FLAG_CONTIGUOUS) == ht_sysfs_u64(heap, "contiguous") &&
+	      !!(info.flags & DMA_HEAP_EXT_FLAG_CACHED) == ht_sysfs_u64(heap, "cached") &&
+	      info.alignment == ht_sysfs_u64(heap, "alignment") &&
+	      info.max_size == ht_sysfs_u64(heap, "max_size") &&
+	      info.total_bytes == ht_sysfs_u64(heap, "total_bytes") &&
+	      info.free_bytes == ht_sysfs_u64(heap, "free_bytes"),
+	      "%s: ioctl and sysfs agree (flags 0x%llx align %llu max %llu total %llu free %llu)", heap,
+	      (unsigned long long)info.flags, (unsigned long long)info.alignment,
+	      (unsigned long long)info.max_size, (unsigned long long)info.total_bytes,
+	      (unsigned long long)info.free_bytes);
+	CHECK(info.alignment >= 4096 && info.max_size > 0 && info.free_bytes <= info.total_bytes &&
+	      !info.reserved[0] && !info.reserved[1] && !info.reserved[2] && !info.reserved[3],
+	      "%s: query fields are sane", heap);
+
+	if (ht_alloc(hfd, 1 * MiB, O_RDWR, &fd) == 0) {
+		struct dma_heap_ext_info with;
+
+		ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &with);
+		CHECK(with.buffers == info.buffers + 1 && with.bytes == info.bytes + MiB,
+		      "%s: query counts a live 1 MiB buffer", heap);
+		if (info.total_bytes)
+			CHECK(with.free_bytes == info.free_bytes - MiB, "%s: free_bytes drops by 1 MiB", heap);
+		close(fd);
+	}
+
+	/* an older caller with a shorter struct gets exactly its size back */
+	memset(small, 0xee, sizeof(small));
+	CHECK(ioctl(hfd, _IOC(_IOC_READ, 'H', 0x40, 24), small) == 0 && small[24] == 0xee &&
+	      !memcmp(small, &info, 24),
+	      "%s: a 24-byte query struct is filled to 24 bytes only", heap);
+	close(hfd);
+}
+
+static void test_query_upstream(const char *upstream)
+{
+	struct dma_heap_ext_info info;
+	int hfd = ht_open_heap(upstream);
+
+	errno = 0;
+	CHECK(ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info) < 0 && (errno == EINVAL || errno == ENOTTY),
+	      "kernel's %s heap answers the query with EINVAL/ENOTTY (not supported)", upstream);
+	close(hfd);
+}
+
+static int pat_wc_entries(void)
+{
+	FILE *f = fopen("/sys/kernel/debug/x86/pat_memtype_list", "r");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "write-combining"))
+			n++;
+	fclose(f);
+	return n;
+}
+
+static void test_uncached_attrs(void)
+{
+	int before, during, after, fd;
+
+	ht_run("mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug");
+	before = pat_wc_entries();
+	if (!CHECK(before >= 0, "system-uncached: PAT memtype list readable"))
+		return;
+	if (!CHECK(ht_alloc_name("system-uncached", 64 * KiB, &fd) == 0, "system-uncached: allocate 64 KiB"))
+		return;
+	during = pat_wc_entries();
+	close(fd);
+	after = pat_wc_entries();
+	printf("# PAT write-combining ranges: %d before, %d with the buffer, %d after\n", before, during, after);
+	CHECK(during >= before + 1 && after == before,
+	      "system-uncached: pages turn write-combining in the kernel's map and back to write-back");
+}
+
+/* ---- contiguous heap: exhaustion and recovery ---- */
+
+static void test_contig_exhaustion(void)
+{
+	uint64_t total = ht_sysfs_u64("contiguous", "total_bytes");
+	uint64_t max = ht_sysfs_u64("contiguous", "max_size");
+	int fds[256], n = 0, fd, ret = 0, i;
+
+	while (n < 256) {
+		ret = ht_alloc_name("contiguous", 1 * MiB, &fds[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	CHECK(ret == -ENOMEM && (uint64_t)n * MiB == total,
+	      "contiguous: %d x 1 MiB fill %llu MiB, then ENOMEM", n, (unsigned long long)(total / MiB));
+	CHECK(ht_sysfs_u64("contiguous", "free_bytes") == 0, "contiguous: free_bytes 0 when full");
+	CHECK(ht_alloc_name("contiguous", 4096, &fd) == -ENOMEM, "contiguous: even 4 KiB fails when full");
+	/* free every other one: fragmented */
+	for (i = 0; i < n; i += 2)
+		close(fds[i]);
+	if (max > 2 * MiB)
+		CHECK(ht_alloc_name("contiguous", 2 * MiB, &fd) == -ENOMEM,
+		      "contiguous: fragmented free space cannot hold 2 MiB in one range");
+	for (i = 1; i < n; i += 2)
+		close(fds[i]);
+	CHECK(ht_sysfs_u64("contiguous", "free_bytes") == total, "contiguous: all free again");
+	if (CHECK(ht_alloc_name("contiguous", max, &fd) == 0,
+		  "contiguous: recovered: one buffer of max_size %llu MiB", (unsigned long long)(max / MiB)))
+		close(fd);
+	CHECK(ht_alloc_name("contiguous", max + 4096, &fd) == -ENOMEM, "contiguous: max_size + 4 KiB -> ENOMEM");
+}
+
+/* ---- page pool ---- */
+
+#define POOL_PARAM "/sys/module/dma_heap_ext/parameters/"
+
+static int wait_pool_at_least(uint64_t bytes)
+{
+	int i;
+
+	for (i = 0; i < 500; i++) {
+		if (ht_sysfs_u64(sys_heap, "pool_bytes") >= bytes)
+			return 1;
+		usleep(10000);
+	}
+	return 0;
+}
+
+static void test_pool(void)
+{
+	uint64_t p0, p1;
+	uint8_t *map;
+	int fd;
+
+	section("page pool and shrinker");
+	CHECK(ht_sysfs_write(POOL_PARAM "pool_enable", "0") == 0 &&
+	      ht_sysfs_u64(sys_heap, "pool_bytes") == 0, "pool off: empty");
+	CHECK(!(ht_sysfs_u64(sys_heap, "flags") & DMA_HEAP_EXT_FLAG_POOLED), "pool off: POOLED flag clear");
+	if (ht_alloc_name(sys_heap, 4 * MiB, &fd) == 0)
+		close(fd);
+	CHECK(ht_sysfs_u64(sys_heap, "pool_bytes") == 0, "pool off: freed pages are not kept");
+
+	CHECK(ht_sysfs_write(POOL_PARAM "pool_enable", "1") == 0 &&
+	      (ht_sysfs_u64(sys_heap, "flags") & DMA_HEAP_EXT_FLAG_POOLED), "pool on: POOLED flag set");
+
+	/* never-mapped buffer: its pages are still zero and go back at once */
+	if (ht_alloc_name(sys_heap, 8 * MiB, &fd) == 0)
+		close(fd);
+	CHECK(ht_sysfs_u64(sys_heap, "pool_bytes") == 8 * MiB, "pool: an untouched 8 MiB buffer's pages are kept");
+
+	/* a written buffer: zeroed by the worker, then reused zeroed */
+	ht_sysfs_write(POOL_PARAM "pool_enable", "0");
+	ht_sysfs_write(POOL_PARAM "pool_enable", "1");
+	if (!CHECK(ht_alloc_name(sys_heap, 8 * MiB, &fd) == 0, "pool: allocate 8 MiB"))
+		return;
+	map = mmap(NULL, 8 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (map != MAP_FAILED) {
+		memset(map, 0x5a, 8 * MiB);
+		munmap(map, 8 * MiB);
+	}
+	close(fd);
+	CHECK(wait_pool_at_least(8 * MiB), "pool: the written 8 MiB come back to the pool once zeroed");
+	p0 = ht_sysfs_u64(sys_heap, "pool_bytes");
+	if (CHECK(ht_alloc_name(sys_heap, 8 * MiB, &fd) == 0, "pool: reallocate 8 MiB")) {
+		p1 = ht_sysfs_u64(sys_heap, "pool_bytes");
+		CHECK(p1 == p0 - 8 * MiB, "pool: the reallocation took its pages from the pool (%llu -> %llu)",
+		      (unsigned long long)p0, (unsigned long long)p1);
+		map = mmap(NULL, 8 * MiB, PROT_READ, MAP_SHARED, fd, 0);
+		CHECK(map != MAP_FAILED && ht_all_zero(map, 8 * MiB), "pool: a pooled page comes back zeroed");
+		if (map != MAP_FAILED)
+			munmap(map, 8 * MiB);
+		close(fd);
+	}
+
+	/* bounded by pool_max_mb */
+	ht_sysfs_write(POOL_PARAM "pool_enable", "0");
+	ht_sysfs_write(POOL_PARAM "pool_enable", "1");
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "4");
+	if (ht_alloc_name(sys_heap, 16 * MiB, &fd) == 0)
+		close(fd);
+	p1 = ht_sysfs_u64(sys_heap, "pool_bytes");
+	CHECK(p1 > 0 && p1 <= 4 * MiB, "pool: pool_max_mb=4 bounds the pool (%llu bytes)", (unsigned long long)p1);
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "64");
+
+	/* the shrinker gives it all back under (simulated) pressure */
+	if (ht_alloc_name(sys_heap, 32 * MiB, &fd) == 0)
+		close(fd);
+	p0 = ht_sysfs_u64(sys_heap, "pool_bytes");
+	CHECK(p0 >= 32 * MiB, "pool: 32 MiB pooled before pressure (%llu)", (unsigned long long)p0);
+	ht_sysfs_write("/proc/sys/vm/drop_caches", "2");
+	CHECK(ht_sysfs_u64(sys_heap, "pool_bytes") == 0, "pool: shrinker (drop_caches=2) empties the pool");
+}
+
+/* ---- threads, fork races ---- */
+
+struct thread_arg {
+	const char *heap;
+	int iterations;
+	int failures;
+	unsigned int seed;
+};
+
+static void *alloc_thread(void *p)
+{
+	struct thread_arg *a = p;
+	int hfd = ht_open_heap(a->heap), i, fd;
+
+	for (i = 0; i < a->iterations; i++) {
+		uint64_t len = 4096ULL << (rand_r(&a->seed) % 7);	/* 4 KiB .. 256 KiB */
+
+		if (ht_alloc(hfd, len, O_RDWR | O_CLOEXEC, &fd)) {
+			a->failures++;
+			continue;
+		}
+		if (i % 64 == 0) {
+			uint8_t *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+			if (m == MAP_FAILED || !ht_all_zero(m, len))
+				a->failures++;
+			if (m != MAP_FAILED) {
+				memset(m, 0x77, len);
+				munmap(m, len);
+			}
+		}
+		close(fd);
+	}
+	close(hfd);
+	return NULL;
+}
+
+static void test_threads(const char *heap, int nthreads, int iterations)
+{
+	pthread_t t[16];
+	struct thread_arg a[16];
+	double t0 = ht_now_us();
+	int i, failures = 0;
+
+	for (i = 0; i < nthreads; i++) {
+		a[i] = (struct thread_arg){ .heap = heap, .iterations = iterations, .seed = i + 1 };
+		pthread_create(&t[i], NULL, alloc_thread, &a[i]);
+	}
+	for (i = 0; i < nthreads; i++) {
+		pthread_join(t[i], NULL);
+		failures += a[i].failures;
+	}
+	CHECK(failures == 0, "%s: %d threads x %d alloc/free (%.1f s), every one zeroed and allocated",
+	      heap, nthreads, iterations, (ht_now_us() - t0) / 1e6);
+	CHECK(accounting_idle(heap), "%s: accounting back to zero after the threads", heap);
+}
+
+static void test_fork_races(const char *heap)
+{
+	int round, fds[4], i, status, ok = 1;
+
+	for (round = 0; round < 100; round++) {
+		pid_t pid;
+
+		for (i = 0; i < 4; i++)
+			if (ht_alloc_name(heap, 64 * KiB << i, &fds[i]))
+				fds[i] = -1;
+		pid = fork();
+		if (pid == 0) {
+			/* child: map one, close some, exit holding the rest */
+			void *m = mmap(NULL, 64 * KiB, PROT_READ | PROT_WRITE, MAP_SHARED, fds[0], 0);
+
+			if (m != MAP_FAILED)
+				memset(m, 1, 64 * KiB);
+			close(fds[round % 4]);
+			_exit(0);
+		}
+		/* parent closes concurrently, in another order */
+		for (i = 3; i >= 0; i--)
+			if (fds[i] >= 0)
+				close(fds[i]);
+		if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+			ok = 0;
+	}
+	CHECK(ok, "%s: 100 fork-and-close races", heap);
+	CHECK(accounting_idle(heap), "%s: nothing leaked by the races", heap);
+}
+
+static void test_killed_allocation(void)
+{
+	double t0;
+	pid_t pid;
+	int status;
+
+	/* a big allocation interrupted by SIGKILL stops early and frees all */
+	pid = fork();
+	if (pid == 0) {
+		int fd;
+
+		ht_alloc_name(sys_heap, 512 * MiB, &fd);
+		_exit(0);
+	}
+	usleep(20000);
+	t0 = ht_now_us();
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	printf("# killed allocator exited %.0f ms after SIGKILL (%s)\n", (ht_now_us() - t0) / 1e3,
+	       WIFSIGNALED(status) ? "killed" : "had finished");
+	CHECK((ht_now_us() - t0) < 5e6, "%s: SIGKILL interrupts a 512 MiB allocation promptly", sys_heap);
+	CHECK(accounting_idle(sys_heap), "%s: nothing left of the killed allocation", sys_heap);
+}
+
+/* ---- lifetime ---- */
+
+static int module_loaded(void)
+{
+	return path_exists("/sys/module/dma_heap_ext");
+}
+
+static void test_lifetime(void)
+{
+	int hfd, fd = -1;
+	void *map;
+
+	section("module lifetime");
+	hfd = ht_open_heap(sys_heap);
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(), "unload refused while a heap file is open");
+	if (ht_alloc(hfd, 1 * MiB, O_RDWR, &fd))
+		fd = -1;
+	close(hfd);
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(), "unload refused while a buffer is open");
+	map = mmap(NULL, 1 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	close(fd);
+	CHECK(map != MAP_FAILED && ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(),
+	      "unload refused while only a mapping of a buffer remains");
+	if (map != MAP_FAILED)
+		munmap(map, 1 * MiB);
+
+	CHECK(ht_run("rmmod dma_heap_ext") == 0 && !module_loaded(), "unload succeeds once all is closed");
+	CHECK(!path_exists("/dev/dma_heap/system-uncached") && !path_exists("/sys/kernel/dma_heap_ext"),
+	      "nodes and sysfs gone after unload");
+	CHECK(ht_run("insmod %s/dma_heap_ext.ko contig_size_mb=8 pool_max_mb=16", kmod_dir) == 0,
+	      "reload with contig_size_mb=8");
+	CHECK(ht_sysfs_u64("contiguous", "total_bytes") == 8 * MiB, "contiguous heap is 8 MiB after reload");
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=0", kmod_dir) == 0 &&
+	      !path_exists("/dev/dma_heap/contiguous"), "contig_size_mb=0: no contiguous heap");
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && module_loaded(),
+	      "reload with defaults");
+}
+
+int main(int argc, char **argv)
+{
+	const char *heaps[] = { NULL, "system-uncached", "contiguous" };
+	const uint64_t sizes[] = { 4 * KiB, 68 * KiB, 1 * MiB, 1 * MiB + 68 * KiB, 8 * MiB, 64 * MiB };
+	const char *upstream = NULL;
+	int vgem, h;
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	kmod_dir = getenv("VM_KMOD_DIR");
+	if (!kmod_dir || geteuid() != 0) {
+		printf("# needs root and VM_KMOD_DIR: run through tools/vm/vm-run\n");
+		return 77;
+	}
+
+	section("heaps present");
+	sys_heap = ht_system_heap_name();
+	heaps[0] = sys_heap;
+	for (h = 0; h < 3; h++)
+		CHECK(ht_heap_is_ours(heaps[h]),
+		      "heap %s: /sys/class/dma_heap_ext/%s", heaps[h], heaps[h]);
+	for (h = 0; h < 3; h++) {
+		char p[128];
+
+		snprintf(p, sizeof(p), "/dev/dma_heap/%s", heaps[h]);
+		CHECK(path_exists(p), "node %s", p);
+	}
+	if (!strcmp(sys_heap, "system-ext")) {
+		upstream = "system";
+		CHECK(path_exists("/dev/dma_heap/system") && !ht_heap_is_ours("system"),
+		      "the kernel's own system heap is there and is not ours");
+	} else {
+		CHECK(!strcmp(getenv("VM_KERNEL") ? getenv("VM_KERNEL") : "", "6.1"),
+		      "our system heap is called system where the kernel has none");
+	}
+
+	section("buffers of every heap");
+	for (h = 0; h < 3; h++) {
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			if (sizes[i] > ht_sysfs_u64(heaps[h], "max_size"))
+				continue;
+			test_buffer(heaps[h], sizes[i]);
+		}
+		test_mmap_offsets(heaps[h]);
+		test_zeroing_reuse(heaps[h], 4 * KiB);
+		test_zeroing_reuse(heaps[h], 1 * MiB);
+		test_set_name(heaps[h]);
+		test_rdonly(heaps[h]);
+	}
+	if (upstream) {
+		test_buffer(upstream, 1 * MiB);
+		test_set_name(upstream);
+	}
+
+	section("vgem imports (PRIME)");
+	vgem = open_vgem();
+	if (CHECK(vgem >= 0, "vgem card found")) {
+		for (h = 0; h < 3; h++) {
+			test_vgem_import(vgem, heaps[h], 4 * KiB);
+			test_vgem_import(vgem, heaps[h], 2 * MiB + 4 * KiB);
+		}
+		if (upstream)
+			test_vgem_import(vgem, upstream, 1 * MiB);
+	}
+
+	test_with_test_module(vgem);
+
+	section("UAPI: struct sizes and bad input");
+	for (h = 0; h < 3; h++) {
+		test_struct_sizes(heaps[h]);
+		test_bad_input(heaps[h], h == 0 ? upstream : NULL);
+	}
+
+	section("query ioctl and sysfs");
+	for (h = 0; h < 3; h++)
+		test_query(heaps[h]);
+	if (upstream)
+		test_query_upstream(upstream);
+	CHECK(!(ht_sysfs_u64("system-uncached", "flags") & DMA_HEAP_EXT_FLAG_CACHED) &&
+	      (ht_sysfs_u64(sys_heap, "flags") & DMA_HEAP_EXT_FLAG_CACHED) &&
+	      (ht_sysfs_u64("contiguous", "flags") & DMA_HEAP_EXT_FLAG_CONTIGUOUS) &&
+	      !(ht_sysfs_u64(sys_heap, "flags") & DMA_HEAP_EXT_FLAG_CONTIGUOUS),
+	      "flags: only contiguous is contiguous, only system-uncached is not cached");
+	test_uncached_attrs();
+	test_hints();
+
+	section("contiguous heap exhaustion");
+	test_contig_exhaustion();
+
+	test_pool();
+
+	section("threads, fork races, kills");
+	test_threads(sys_heap, 8, 1000);
+	test_threads("contiguous", 8, 250);
+	test_threads("system-uncached", 4, 100);
+	test_fork_races(sys_heap);
+	test_fork_races("contiguous");
+	test_killed_allocation();
+
+	section("accounting at the end");
+	for (h = 0; h < 3; h++)
+		CHECK(accounting_idle(heaps[h]), "%s: no live buffers, 0 bytes", heaps[h]);
+
+	test_lifetime();
+	if (vgem >= 0)
+		close(vgem);
+
+	printf("# %d failure(s)\n", ht_failures);
+	(void)argc;
+	(void)argv;
+	return ht_failures ? 1 : 0;
+}
