@@ -18,6 +18,10 @@
 #include <linux/scatterlist.h>
 #include <linux/uaccess.h>
 
+#ifdef CONFIG_X86
+#include <asm/pgtable_types.h>
+#endif
+
 #include "compat.h"
 #include "include/dma-heap-ext.h"
 #include "include/uapi/dma-heap-ext-test.h"
@@ -45,6 +49,33 @@ static void dhe_test_count_segments(struct sg_table *sgt,
 			imp->phys_segments++;
 		phys_end = sg_phys(sg) + sg->length;
 	}
+}
+
+/* How many pages the kernel's direct map does not map write-back. */
+static void dhe_test_count_uncached(struct sg_table *sgt,
+				    struct dhe_test_import *imp)
+{
+#ifdef CONFIG_X86
+	struct sg_page_iter piter;
+	unsigned int level;
+	pteval_t mask;
+	pte_t *pte;
+
+	for_each_sgtable_page(sgt, &piter, 0) {
+		struct page *page = sg_page_iter_page(&piter);
+
+		if (PageHighMem(page))
+			continue;
+		pte = lookup_address((unsigned long)page_address(page), &level);
+		if (!pte)
+			continue;
+		/* in a large-page entry, bit 7 is PSE and PAT moves to bit 12 */
+		mask = level == PG_LEVEL_4K ? _PAGE_CACHE_MASK :
+		       _PAGE_PWT | _PAGE_PCD | _PAGE_PAT_LARGE;
+		if (pte_flags(*pte) & mask)
+			imp->uncached_pages++;
+	}
+#endif
 }
 
 static int dhe_test_cpu_pass(struct dma_buf *dmabuf,
@@ -103,6 +134,7 @@ static long dhe_test_import(struct dhe_test_import *imp)
 		goto detach;
 	}
 	dhe_test_count_segments(sgt, imp);
+	dhe_test_count_uncached(sgt, imp);
 
 	/* with the attachment mapped, so the exporter syncs it */
 	ret = dma_buf_begin_cpu_access(dmabuf, DMA_BIDIRECTIONAL);
@@ -165,6 +197,7 @@ static long dhe_test_ioctl(struct file *file, unsigned int cmd,
 		imp.phys_segments = 0;
 		imp.checksum = 0;
 		imp.nonzero_words = 0;
+		imp.uncached_pages = 0;
 		ret = dhe_test_import(&imp);
 		if (!ret && copy_to_user(uarg, &imp, sizeof(imp)))
 			ret = -EFAULT;

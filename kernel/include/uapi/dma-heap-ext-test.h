@@ -31,6 +31,9 @@
  * @phys_segments: out: runs of physically contiguous memory
  * @checksum:	out: FNV-1a (above) of the whole buffer read through vmap
  * @nonzero_words: out: 64-bit words that are not zero
+ * @uncached_pages: out: pages whose kernel (direct map) mapping is not
+ *		write-back (x86: PAT bits set in the PTE); 0 elsewhere
+ * @reserved:	zero
  */
 struct dhe_test_import {
 	__s32 fd;
@@ -43,6 +46,8 @@ struct dhe_test_import {
 	__u32 phys_segments;
 	__u64 checksum;
 	__u64 nonzero_words;
+	__u64 uncached_pages;
+	__u64 reserved;
 };
 
 /**
