@@ -346,8 +346,11 @@ gst_dma_heap_info_query (const gchar * heap_name, GError ** error)
     goto bad_name;
 
   info = heap_info_new (dir, heap_name);
-  if (stat (info->path, &st) < 0)
+  if (stat (info->path, &st) < 0) {
+    if (errno == EACCES)
+      goto no_permission;
     goto not_found;
+  }
   if (!S_ISCHR (st.st_mode))
     goto not_a_heap;
 
@@ -367,6 +370,14 @@ bad_name:
   {
     g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_NOT_FOUND,
         "'%s' is not a heap name (a file name in %s)", heap_name, dir);
+    return NULL;
+  }
+no_permission:
+  {
+    g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_PERMISSION,
+        "Permission denied looking up dma-buf heap %s: %s", info->path,
+        g_strerror (EACCES));
+    gst_dma_heap_info_free (info);
     return NULL;
   }
 not_found:

@@ -1,0 +1,158 @@
+/* GStreamer dma-buf heap support: helpers shared by the check tests
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#pragma once
+
+#include <gst/check/gstcheck.h>
+#include <gst/dmaheap/dmaheap.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* meson's "skipped" exit status */
+#define DMAHEAP_TEST_SKIP 77
+
+/* Set (to 1) by the VM suite: there a missing heap or device is a failure,
+ * not a reason to skip. */
+#define DMAHEAP_TEST_REQUIRE_ENV "DMAHEAP_TEST_REQUIRE"
+
+static inline gboolean
+dmaheap_test_required (void)
+{
+  const gchar *req = g_getenv (DMAHEAP_TEST_REQUIRE_ENV);
+
+  return req && g_str_equal (req, "1");
+}
+
+/* Exits with SKIP (77), or with failure where things are required, saying
+ * why. */
+static inline void
+dmaheap_test_skip_or_fail (const gchar * what)
+{
+  if (dmaheap_test_required ()) {
+    g_printerr ("FAIL: %s (and %s=1 forbids skipping)\n", what,
+        DMAHEAP_TEST_REQUIRE_ENV);
+    exit (EXIT_FAILURE);
+  }
+  g_print ("SKIP: %s\n", what);
+  exit (DMAHEAP_TEST_SKIP);
+}
+
+/* Open file descriptors of this process. */
+static inline guint
+dmaheap_test_count_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  g_assert (dir);
+  while (g_dir_read_name (dir))
+    n++;
+  g_dir_close (dir);
+
+  /* minus the directory's own fd */
+  return n - 1;
+}
+
+/* Names of the heaps in /dev/dma_heap that can allocate a page, or NULL
+ * when none can. */
+static inline GPtrArray *
+dmaheap_test_usable_heaps (void)
+{
+  GPtrArray *heaps = gst_dma_heap_list (NULL);
+  GPtrArray *usable;
+  guint i;
+
+  if (!heaps)
+    return NULL;
+
+  usable = g_ptr_array_new_with_free_func (g_free);
+  for (i = 0; i < heaps->len; i++) {
+    const GstDmaHeapInfo *info = g_ptr_array_index (heaps, i);
+    GstAllocator *alloc;
+    GstMemory *mem;
+
+    if (info->flags & GST_DMA_HEAP_FLAG_PROTECTED)
+      continue;
+    alloc = gst_dma_heap_allocator_new (info->name, NULL);
+    if (!alloc)
+      continue;
+    mem = gst_allocator_alloc (alloc, 4096, NULL);
+    if (mem) {
+      g_ptr_array_add (usable, g_strdup (info->name));
+      gst_memory_unref (mem);
+    }
+    gst_object_unref (alloc);
+  }
+  g_ptr_array_unref (heaps);
+
+  if (usable->len == 0) {
+    g_ptr_array_unref (usable);
+    return NULL;
+  }
+
+  return usable;
+}
+
+/* Skips (or fails, in the VM) unless a heap can allocate; returns the
+ * usable heaps. Call after gst_check_init(). */
+static inline GPtrArray *
+dmaheap_test_require_heaps (void)
+{
+  GPtrArray *heaps = dmaheap_test_usable_heaps ();
+  gchar *names;
+
+  if (!heaps) {
+    gchar *what = g_strdup_printf ("no usable dma-buf heap in %s",
+        gst_dma_heap_get_dir ());
+    dmaheap_test_skip_or_fail (what);
+  }
+
+  g_ptr_array_add (heaps, NULL);
+  names = g_strjoinv (", ", (gchar **) heaps->pdata);
+  g_ptr_array_remove_index (heaps, heaps->len - 1);
+  g_print ("heaps: %s\n", names);
+  g_free (names);
+
+  return heaps;
+}
+
+/* A directory of heap nodes for host tests: each name is a symlink to
+ * /dev/null, a character device that answers every heap ioctl with ENOTTY,
+ * so listing, choosing and opening work and allocating fails. Sets
+ * GST_DMA_HEAP_DIR to it; returns its path. */
+static inline gchar *
+dmaheap_test_make_fake_heaps (const gchar * const *names)
+{
+  gchar *dir = g_dir_make_tmp ("dmaheap-test-XXXXXX", NULL);
+  guint i;
+
+  g_assert (dir);
+  for (i = 0; names && names[i]; i++) {
+    gchar *path = g_build_filename (dir, names[i], NULL);
+
+    g_assert_cmpint (symlink ("/dev/null", path), ==, 0);
+    g_free (path);
+  }
+  g_setenv ("GST_DMA_HEAP_DIR", dir, TRUE);
+
+  return dir;
+}
+
+static inline void
+dmaheap_test_remove_tree (const gchar * path)
+{
+  gchar *argv[] = { (gchar *) "rm", (gchar *) "-rf", (gchar *) path, NULL };
+
+  g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+      NULL, NULL);
+}
