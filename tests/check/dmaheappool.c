@@ -1,0 +1,664 @@
+/* GStreamer dma-buf heap support: GstDmaHeapBufferPool on the host
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* The pool's config and fd logic, with memfds standing in for dma-bufs
+ * (as GStreamer's own fd allocator tests use a tmpfile): a
+ * GstDmaBufAllocator subclass that allocates memfds. The same logic on
+ * real heaps is in dmaheapallocator.c. */
+
+#define _GNU_SOURCE
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "dmaheaptest.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+/* ---- the memfd stand-in ---- */
+
+typedef struct
+{
+  GstDmaBufAllocator parent;
+} TestMemfdAllocator;
+
+typedef struct
+{
+  GstDmaBufAllocatorClass parent_class;
+} TestMemfdAllocatorClass;
+
+static GType test_memfd_allocator_get_type (void);
+G_DEFINE_TYPE (TestMemfdAllocator, test_memfd_allocator,
+    GST_TYPE_DMABUF_ALLOCATOR);
+
+static GstMemory *
+test_memfd_alloc (GstAllocator * allocator, gsize size,
+    GstAllocationParams * params)
+{
+  gint fd = memfd_create ("dmaheap-test", MFD_CLOEXEC);
+
+  fail_unless (fd >= 0);
+  fail_unless_equals_int (ftruncate (fd, size), 0);
+
+  return gst_fd_allocator_alloc (allocator, fd, size,
+      GST_FD_MEMORY_FLAG_NONE);
+}
+
+static void
+test_memfd_allocator_class_init (TestMemfdAllocatorClass * klass)
+{
+  GST_ALLOCATOR_CLASS (klass)->alloc = test_memfd_alloc;
+}
+
+static void
+test_memfd_allocator_init (TestMemfdAllocator * self)
+{
+  GST_OBJECT_FLAG_UNSET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+}
+
+static GstAllocator *
+memfd_allocator_new (void)
+{
+  GstAllocator *alloc = g_object_new (test_memfd_allocator_get_type (), NULL);
+
+  gst_object_ref_sink (alloc);
+  return alloc;
+}
+
+/* ---- helpers ---- */
+
+static GstCaps *
+yuy2_caps (void)
+{
+  return gst_caps_from_string ("video/x-raw,format=YUY2,width=320,"
+      "height=240,framerate=30/1");
+}
+
+/* A pool configured as V4L2's dmabuf-import mode does it: the allocator of
+ * the ALLOCATION answer, the driver's sizeimage (larger than the frame), no
+ * alignment. */
+static GstBufferPool *
+memfd_pool_new (GstAllocator * alloc, guint extra, guint min, guint max)
+{
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = yuy2_caps ();
+  GstVideoInfo info;
+
+  gst_video_info_from_caps (&info, caps);
+  gst_buffer_pool_config_set_params (config, caps, info.size + extra, min,
+      max);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  gst_caps_unref (caps);
+
+  return pool;
+}
+
+static void
+stat_fd (gint fd, struct stat *st)
+{
+  fail_unless_equals_int (fstat (fd, st), 0);
+}
+
+/* ---- tests ---- */
+
+GST_START_TEST (test_v4l2_import_config)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = memfd_pool_new (alloc, 4096, 4, 4);
+  GstBufferPoolAcquireParams params = { 0, };
+  GstStructure *config;
+  GstBuffer *bufs[4], *extra = NULL;
+  guint size, min, max, i;
+  GstCaps *caps;
+
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_get_params (config, &caps, &size, &min,
+          &max));
+  /* the larger size is kept */
+  fail_unless_equals_int (size, 320 * 240 * 2 + 4096);
+  fail_unless_equals_int (min, 4);
+  fail_unless_equals_int (max, 4);
+  gst_structure_free (config);
+
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  for (i = 0; i < 4; i++) {
+    GstMemory *mem;
+
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &bufs[i],
+            NULL), GST_FLOW_OK);
+    fail_unless_equals_int (gst_buffer_n_memory (bufs[i]), 1);
+    fail_unless_equals_int (gst_buffer_get_size (bufs[i]), size);
+    mem = gst_buffer_peek_memory (bufs[i], 0);
+    fail_unless (gst_is_dmabuf_memory (mem));
+    /* the pool's memory comes from the configured allocator */
+    fail_unless (mem->allocator == alloc);
+    /* memory offset 0, as V4L2's single-plane API needs */
+    fail_unless_equals_int (mem->offset, 0);
+  }
+  /* max is honoured */
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &extra,
+          &params), GST_FLOW_EOS);
+
+  for (i = 0; i < 4; i++)
+    gst_buffer_unref (bufs[i]);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_null_allocator_keeps_heap)
+{
+  GstAllocator *alloc = memfd_allocator_new (), *got = NULL;
+  GstBufferPool *pool = memfd_pool_new (alloc, 0, 2, 0);
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = yuy2_caps ();
+  GstAllocationParams params;
+
+  /* V4L2 writes its config with the answer's allocator, which may be NULL */
+  gst_allocation_params_init (&params);
+  gst_buffer_pool_config_set_params (config, caps, 320 * 240 * 2 + 100, 3, 0);
+  gst_buffer_pool_config_set_allocator (config, NULL, &params);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_allocator (config, &got, NULL);
+  fail_unless (got == alloc);
+  gst_structure_free (config);
+  got = gst_dma_heap_buffer_pool_get_allocator (pool);
+  fail_unless (got == alloc);
+  gst_object_unref (got);
+
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_foreign_allocator_corrected)
+{
+  GstAllocator *alloc = memfd_allocator_new (), *got = NULL;
+  GstBufferPool *pool = memfd_pool_new (alloc, 0, 2, 0);
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  /* system memory cannot be handed out as dma-bufs: refused, and the config
+   * read back names the pool's allocator, so a caller that retries once
+   * (V4L2 does) succeeds */
+  gst_buffer_pool_config_set_allocator (config, gst_allocator_find (NULL),
+      NULL);
+  gst_object_unref (gst_allocator_find (NULL));
+  fail_if (gst_buffer_pool_set_config (pool, config));
+
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_allocator (config, &got, NULL);
+  fail_unless (got == alloc);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_bad_configs)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config;
+  GstCaps *caps = yuy2_caps ();
+
+  /* no caps */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, NULL, 4096, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_if (gst_buffer_pool_set_config (pool, config));
+
+  /* not raw video */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config,
+      gst_caps_from_string ("audio/x-raw"), 4096, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_caps_unref (gst_caps_from_string ("audio/x-raw"));
+  fail_if (gst_buffer_pool_set_config (pool, config));
+
+  /* min above max (the setter refuses to write that; a caller may not) */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 0, 4, 4);
+  gst_structure_set (config, "min-buffers", G_TYPE_UINT, 5, NULL);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_if (gst_buffer_pool_set_config (pool, config));
+
+  /* the pool is still usable after all that */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 0, 1, 4);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_meta_and_alignment)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=I420,width=100,"
+      "height=50");
+  GstVideoAlignment align;
+  GstVideoInfo info;
+  GstVideoMeta *meta;
+  GstBuffer *buf;
+  guint size, i;
+
+  gst_video_info_from_caps (&info, caps);
+  gst_video_alignment_reset (&align);
+  align.padding_right = 28;
+  align.padding_bottom = 14;
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    align.stride_align[i] = 63;
+  gst_video_info_align (&info, &align);
+
+  gst_buffer_pool_config_set_params (config, caps, 0, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+  gst_buffer_pool_config_set_video_alignment (config, &align);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_params (config, NULL, &size, NULL, NULL);
+  fail_unless_equals_int (size, info.size);
+  gst_structure_free (config);
+
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  meta = gst_buffer_get_video_meta (buf);
+  fail_unless (meta != NULL);
+  fail_unless_equals_int (meta->width, 100);
+  fail_unless_equals_int (meta->n_planes, 3);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (meta->stride[i], info.stride[i]);
+    fail_unless_equals_int (meta->offset[i], info.offset[i]);
+    fail_unless_equals_int (meta->stride[i] % 64, 0);
+  }
+  fail_unless_equals_int (meta->alignment.padding_right, 28);
+  gst_buffer_unref (buf);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_memory_per_plane)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=NV12,width=64,"
+      "height=32");
+  GstVideoFrame frame;
+  GstVideoInfo info;
+  GstBuffer *buf;
+
+  gst_video_info_from_caps (&info, caps);
+  gst_buffer_pool_config_set_params (config, caps, info.size + 512, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+
+  /* one dma-buf per plane; the extra size goes to the last */
+  fail_unless_equals_int (gst_buffer_n_memory (buf), 2);
+  fail_unless_equals_int (gst_buffer_peek_memory (buf, 0)->size, 64 * 32);
+  fail_unless_equals_int (gst_buffer_peek_memory (buf, 1)->size,
+      64 * 16 + 512);
+  fail_unless (gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 0)) !=
+      gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 1)));
+
+  /* the planes map where the meta says */
+  fail_unless (gst_video_frame_map (&frame, &info, buf, GST_MAP_WRITE));
+  memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, 0), 0x11, 64 * 32);
+  memset (GST_VIDEO_FRAME_PLANE_DATA (&frame, 1), 0x22, 64 * 16);
+  gst_video_frame_unmap (&frame);
+  {
+    GstMapInfo map;
+
+    fail_unless (gst_memory_map (gst_buffer_peek_memory (buf, 1), &map,
+            GST_MAP_READ));
+    fail_unless_equals_int (map.data[0], 0x22);
+    gst_memory_unmap (gst_buffer_peek_memory (buf, 1), &map);
+  }
+
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_stable_order)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = memfd_pool_new (alloc, 0, 4, 4);
+  GstBuffer *bufs[4], *again;
+  GstMemory *mems[4];
+  guint round, i;
+
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  for (i = 0; i < 4; i++) {
+    gst_buffer_pool_acquire_buffer (pool, &bufs[i], NULL);
+    mems[i] = gst_buffer_peek_memory (bufs[i], 0);
+  }
+  /* released in the order they were filled, as a V4L2 queue does... */
+  for (i = 0; i < 4; i++)
+    gst_buffer_unref (bufs[i]);
+
+  /* ...they come back in that order, round after round */
+  for (round = 0; round < 3; round++) {
+    for (i = 0; i < 4; i++) {
+      gst_buffer_pool_acquire_buffer (pool, &again, NULL);
+      fail_unless (gst_buffer_peek_memory (again, 0) == mems[i],
+          "round %u: buffer %u out of order", round, i);
+      gst_buffer_unref (again);
+    }
+  }
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+static void
+fill (GstBuffer * buf, guint8 value)
+{
+  GstMapInfo map;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  memset (map.data, value, map.size);
+  gst_buffer_unmap (buf, &map);
+}
+
+static void
+check_filled (GstBuffer * buf, guint8 value)
+{
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  for (i = 0; i < map.size; i += 4093)
+    fail_unless_equals_int (map.data[i], value);
+  gst_buffer_unmap (buf, &map);
+}
+
+/* A buffer's fd as the importer sees it, and which file it is. */
+static gint
+buffer_fd (GstBuffer * buf, struct stat *st)
+{
+  gint fd = gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 0));
+
+  fail_unless (fd >= 0);
+  if (st)
+    stat_fd (fd, st);
+  return fd;
+}
+
+/* What V4L2 elements 1.16-1.22.5 do to imported memory: close its fd. The
+ * buffer then comes back to the pool, and the pool hands it out again. */
+GST_START_TEST (test_importer_closes_fd)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool;
+  GstBuffer *buf;
+  struct stat before, after;
+  guint fds;
+  gint fd;
+
+  pool = memfd_pool_new (alloc, 0, 1, 1);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fds = dmaheap_test_count_fds ();
+
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  fill (buf, 0x5a);
+  fd = buffer_fd (buf, &before);
+  fail_unless_equals_int (close (fd), 0);
+  gst_buffer_unref (buf);
+
+  /* the same buffer (max 1), on an fd that is again its dma-buf */
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  buffer_fd (buf, &after);
+  fail_unless (before.st_ino == after.st_ino && before.st_dev ==
+      after.st_dev, "the buffer's fd is not its memory any more");
+  check_filled (buf, 0x5a);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* Worse: the closed fd number is reused by a file opened meanwhile. The pool
+ * must neither hand that file out as the buffer nor ever close it. */
+GST_START_TEST (test_importer_closes_fd_number_reused)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool;
+  GstBuffer *buf;
+  struct stat before, after, other;
+  guint fds;
+  gint fd, null_fd;
+
+  fds = dmaheap_test_count_fds ();
+  pool = memfd_pool_new (alloc, 0, 1, 1);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  fill (buf, 0xa5);
+  fd = buffer_fd (buf, &before);
+  fail_unless_equals_int (close (fd), 0);
+  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  fail_unless (null_fd >= 0);
+  if (null_fd != fd) {
+    fail_unless_equals_int (dup2 (null_fd, fd), fd);
+    close (null_fd);
+  }
+  gst_buffer_unref (buf);
+
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  buffer_fd (buf, &after);
+  fail_unless (before.st_ino == after.st_ino && before.st_dev ==
+      after.st_dev, "the buffer's fd now names another file");
+  check_filled (buf, 0xa5);
+  gst_buffer_unref (buf);
+
+  /* the file that took the number survives the pool */
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+  stat_fd (fd, &other);
+  fail_unless (S_ISCHR (other.st_mode) && major (other.st_rdev) == 1 &&
+      minor (other.st_rdev) == 3, "fd %d is no longer /dev/null", fd);
+  close (fd);
+  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+}
+
+GST_END_TEST;
+
+/* The fd may also be closed after the buffer came back: the pool checks
+ * when it hands the buffer out. */
+GST_START_TEST (test_fd_closed_while_pooled)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool;
+  GstBuffer *buf;
+  struct stat before, after;
+  gint fd;
+
+  pool = memfd_pool_new (alloc, 0, 1, 1);
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  fd = buffer_fd (buf, &before);
+  gst_buffer_unref (buf);
+  fail_unless_equals_int (close (fd), 0);
+
+  gst_buffer_pool_acquire_buffer (pool, &buf, NULL);
+  buffer_fd (buf, &after);
+  fail_unless (before.st_ino == after.st_ino);
+  gst_buffer_unref (buf);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_no_fd_leak)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool;
+  GstBuffer *bufs[8];
+  guint fds, round, i;
+
+  fds = dmaheap_test_count_fds ();
+  for (round = 0; round < 3; round++) {
+    pool = memfd_pool_new (alloc, 0, 2, 8);
+    fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+    for (i = 0; i < 8; i++)
+      gst_buffer_pool_acquire_buffer (pool, &bufs[i], NULL);
+    /* a buffer that outlives its pool's deactivation */
+    for (i = 1; i < 8; i++)
+      gst_buffer_unref (bufs[i]);
+    fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+    gst_buffer_unref (bufs[0]);
+    gst_object_unref (pool);
+  }
+  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
+/* A heap that opens but cannot allocate (the /dev/null stand-in): errors are
+ * clean FALSE and nothing leaks. */
+GST_START_TEST (test_heap_alloc_failure)
+{
+  const gchar *names[] = { "system", NULL };
+  gchar *dir = dmaheap_test_make_fake_heaps (names);
+  GstBufferPool *pool;
+  GstStructure *config;
+  GstAllocator *got;
+  GstCaps *caps = yuy2_caps ();
+  GstBuffer *buf = NULL;
+  guint fds;
+
+  /* the heap allocator stays registered: count from after its creation */
+  got = gst_dma_heap_allocator_new ("system", NULL);
+  fail_unless (got != NULL);
+  gst_object_unref (got);
+  fds = dmaheap_test_count_fds ();
+
+  pool = gst_dma_heap_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 0, 2, 0);
+  gst_dma_heap_buffer_pool_config_set_heap (config, "system");
+  fail_unless_equals_string (gst_dma_heap_buffer_pool_config_get_heap
+      (config), "system");
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  got = gst_dma_heap_buffer_pool_get_allocator (pool);
+  fail_unless_equals_string (gst_dma_heap_allocator_get_heap_name (got),
+      "system");
+  gst_object_unref (got);
+
+  /* preallocation fails */
+  fail_if (gst_buffer_pool_set_active (pool, TRUE));
+
+  /* without preallocation, acquiring fails */
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 0, 0, 0);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_ERROR);
+  fail_unless (buf == NULL);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+
+  /* a heap that does not exist */
+  pool = gst_dma_heap_buffer_pool_new ();
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 0, 0, 0);
+  gst_dma_heap_buffer_pool_config_set_heap (config, "nosuchheap");
+  fail_if (gst_buffer_pool_set_config (pool, config));
+  gst_object_unref (pool);
+
+  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  gst_caps_unref (caps);
+  dmaheap_test_remove_tree (dir);
+  g_free (dir);
+}
+
+GST_END_TEST;
+
+static Suite *
+dmaheappool_suite (void)
+{
+  Suite *s = suite_create ("dmaheappool");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_v4l2_import_config);
+  tcase_add_test (tc, test_null_allocator_keeps_heap);
+  tcase_add_test (tc, test_foreign_allocator_corrected);
+  tcase_add_test (tc, test_bad_configs);
+  tcase_add_test (tc, test_meta_and_alignment);
+  tcase_add_test (tc, test_memory_per_plane);
+  tcase_add_test (tc, test_stable_order);
+  tcase_add_test (tc, test_importer_closes_fd);
+  tcase_add_test (tc, test_importer_closes_fd_number_reused);
+  tcase_add_test (tc, test_fd_closed_while_pooled);
+  tcase_add_test (tc, test_no_fd_leak);
+  tcase_add_test (tc, test_heap_alloc_failure);
+
+  return s;
+}
+
+GST_CHECK_MAIN (dmaheappool);
