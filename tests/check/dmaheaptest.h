@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
 #include <gst/dmaheap/dmaheap.h>
 
 #include <errno.h>
