@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * Allocation latency of dma-buf heaps: alloc + close at 4 KiB, 1 MiB, 8 MiB
+ * and 32 MiB for dma_heap_ext's system heap without and with its page pool,
+ * the kernel's own system heap (where it has one), udmabuf (memfd +
+ * UDMABUF_CREATE) and a memset of the same size (the bandwidth floor).
+ * Prints median and p99 in microseconds and the ratios against the kernel's
+ * heap. A second table repeats the heaps with an mmap/munmap of the buffer
+ * in between, which makes our pooled pages need zeroing (off the path).
+ *
+ * Run as root inside the VM (tools/vm/vm-run): it toggles the pool through
+ * /sys/module/dma_heap_ext/parameters/pool_enable.
+ *
+ *   heap-bench [-n ITERATIONS] [-m MAP_ITERATIONS] [-w WARMUP]
+ *
+ * -n: iterations of alloc + close per size and method (default 1000);
+ * -m: of alloc + mmap + munmap + close (default 200; 0 skips that table).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/dma-heap.h>
+#include <linux/udmabuf.h>
+
+#define POOL_ENABLE "/sys/module/dma_heap_ext/parameters/pool_enable"
+#define POOL_MAX_MB "/sys/module/dma_heap_ext/parameters/pool_max_mb"
+
+enum method { OURS_NOPOOL, OURS_POOL, KERNEL, UDMABUF, MEMSET, N_METHODS };
+
+static const char *method_names[N_METHODS] = {
+	"ext no pool", "ext pool", "kernel heap", "udmabuf", "memset",
+};
+
+struct stat_result {
+	double median, p99;
+	int valid;
+};
+
+static int iterations = 1000, warmup = 20, map_iterations = 200;
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int write_str(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, val, strlen(val));
+	close(fd);
+	return n < 0 ? -1 : 0;
+}
+
+static int heap_alloc(int hfd, size_t len)
+{
+	struct dma_heap_allocation_data d = { .len = len, .fd_flags = O_RDWR | O_CLOEXEC };
+
+	if (ioctl(hfd, DMA_HEAP_IOCTL_ALLOC, &d) < 0)
+		return -1;
+	return d.fd;
+}
+
+static int udmabuf_alloc(int dev, size_t len)
+{
+	struct udmabuf_create c = { .flags = UDMABUF_FLAGS_CLOEXEC, .size = len };
+	int memfd, fd;
+
+	memfd = memfd_create("bench", MFD_ALLOW_SEALING | MFD_CLOEXEC);
+	if (memfd < 0)
+		return -1;
+	if (ftruncate(memfd, len) < 0 || fcntl(memfd, F_ADD_SEALS, F_SEAL_SHRINK) < 0) {
+		close(memfd);
+		return -1;
+	}
+	c.memfd = memfd;
+	fd = ioctl(dev, UDMABUF_CREATE, &c);
+	close(memfd);
+	return fd;
+}
+
+/* One timed alloc (+ optional map) + close; returns µs or -1. */
+static double one(enum method m, int fd_src, size_t len, int map, void *scratch)
+{
+	double t0 = now_us();
+	int fd;
+
+	if (m == MEMSET) {
+		memset(scratch, 0, len);
+		__asm__ volatile("" : : "r"(scratch) : "memory");
+		return now_us() - t0;
+	}
+	fd = m == UDMABUF ? udmabuf_alloc(fd_src, len) : heap_alloc(fd_src, len);
+	if (fd < 0)
+		return -1;
+	if (map) {
+		void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (p == MAP_FAILED) {
+			close(fd);
+			return -1;
+		}
+		munmap(p, len);
+	}
+	close(fd);
+	return now_us() - t0;
+}
+
+static struct stat_result summarize(double *t)
+{
+	struct stat_result r = { 0 };
+	int p99 = (int)(iterations * 0.99);
+
+	qsort(t, iterations, sizeof(*t), cmp_double);
+	r.median = t[iterations / 2];
+	r.p99 = t[p99 < iterations ? p99 : iterations - 1];
+	r.valid = 1;
+	return r;
+}
+
+/*
+ * Time the methods in @ms round-robin, one iteration of each in turn, so
+ * that the load of a shared host and TCG's moods hit them alike.
+ */
+static void run_interleaved(const enum method *ms, int n, const int *fd_src,
+			    size_t len, int map, struct stat_result *out)
+{
+	double *t[N_METHODS] = { 0 };
+	int failed[N_METHODS] = { 0 };
+	void *scratch = malloc(len);
+	int i, j;
+
+	memset(scratch, 1, len);
+	for (j = 0; j < n; j++)
+		t[j] = calloc(iterations, sizeof(double));
+
+	for (i = -warmup; i < iterations; i++) {
+		for (j = 0; j < n; j++) {
+			double us;
+
+			if (failed[j])
+				continue;
+			us = one(ms[j], fd_src[j], len, map, scratch);
+			if (us < 0)
+				failed[j] = 1;
+			else if (i >= 0)
+				t[j][i] = us;
+		}
+	}
+	for (j = 0; j < n; j++) {
+		out[ms[j]] = failed[j] ? (struct stat_result){ 0 } : summarize(t[j]);
+		free(t[j]);
+	}
+	free(scratch);
+}
+
+static int is_ours(const char *name)
+{
+	char path[128];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap_ext/%s", name);
+	return stat(path, &st) == 0;
+}
+
+static void print_cell(struct stat_result r)
+{
+	if (r.valid)
+		printf(" %9.1f %9.1f |", r.median, r.p99);
+	else
+		printf(" %9s %9s |", "n/a", "n/a");
+}
+
+static void print_ratio(struct stat_result a, struct stat_result k)
+{
+	if (a.valid && k.valid && k.median > 0)
+		printf(" %6.2fx", a.median / k.median);
+	else
+		printf(" %7s", "n/a");
+}
+
+static void table(int map, int ours, int kernel, int udma)
+{
+	static const size_t sizes[] = { 4096, 1 << 20, 8 << 20, 32 << 20 };
+	struct stat_result r[N_METHODS];
+	double t0;
+	size_t s;
+	int m;
+
+	printf("\n%s: median and p99 in microseconds, %d iterations (+%d warm-up)\n",
+	       map ? "alloc + mmap + munmap + close" : "alloc + close", iterations, warmup);
+	printf("%-7s |", "size");
+	for (m = 0; m < N_METHODS; m++) {
+		if (map && (m == UDMABUF || m == MEMSET))
+			continue;
+		printf(" %-19s |", method_names[m]);
+	}
+	printf(" nopool/k  pool/k\n");
+
+	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		size_t len = sizes[s];
+		enum method ms[N_METHODS];
+		int fds[N_METHODS], n = 0;
+
+		memset(r, 0, sizeof(r));
+		t0 = now_us();
+		/* pool off: our heap against the others, interleaved */
+		write_str(POOL_ENABLE, "0");
+		ms[n] = OURS_NOPOOL;
+		fds[n++] = ours;
+		if (kernel >= 0) {
+			ms[n] = KERNEL;
+			fds[n++] = kernel;
+		}
+		if (!map && udma >= 0) {
+			ms[n] = UDMABUF;
+			fds[n++] = udma;
+		}
+		if (!map) {
+			ms[n] = MEMSET;
+			fds[n++] = -1;
+		}
+		run_interleaved(ms, n, fds, len, map, r);
+		/* pool on: alone, as toggling the pool empties it */
+		write_str(POOL_ENABLE, "1");
+		ms[0] = OURS_POOL;
+		fds[0] = ours;
+		run_interleaved(ms, 1, fds, len, map, r);
+
+		if (len >= 1 << 20)
+			printf("%4zu MiB|", len >> 20);
+		else
+			printf("%4zu KiB|", len >> 10);
+		for (m = 0; m < N_METHODS; m++) {
+			if (map && (m == UDMABUF || m == MEMSET))
+				continue;
+			print_cell(r[m]);
+		}
+		print_ratio(r[OURS_NOPOOL], r[KERNEL]);
+		print_ratio(r[OURS_POOL], r[KERNEL]);
+		printf("   (%.0f s)\n", (now_us() - t0) / 1e6);
+		fflush(stdout);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *sys = is_ours("system") ? "system" : "system-ext";
+	char path[128];
+	int opt, ours, kernel = -1, udma;
+
+	while ((opt = getopt(argc, argv, "n:m:w:")) != -1) {
+		if (opt == 'n')
+			iterations = atoi(optarg);
+		else if (opt == 'm')
+			map_iterations = atoi(optarg);
+		else if (opt == 'w')
+			warmup = atoi(optarg);
+		else {
+			fprintf(stderr, "usage: %s [-n ITERATIONS] [-m MAP_ITERATIONS] [-w WARMUP]\n", argv[0]);
+			return 2;
+		}
+	}
+	if (iterations < 1 || map_iterations < 0 || warmup < 0) {
+		fprintf(stderr, "bad iteration counts\n");
+		return 2;
+	}
+
+	snprintf(path, sizeof(path), "/dev/dma_heap/%s", sys);
+	ours = open(path, O_RDONLY | O_CLOEXEC);
+	if (ours < 0 || write_str(POOL_ENABLE, "1") < 0) {
+		fprintf(stderr, "needs dma_heap_ext loaded and root (run in tools/vm/vm-run): %s\n",
+			strerror(errno));
+		return 77;
+	}
+	write_str(POOL_MAX_MB, "128");
+	if (!is_ours("system"))
+		kernel = open("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+	udma = open("/dev/udmabuf", O_RDWR | O_CLOEXEC);
+
+	printf("dma-buf heap allocation latency; ours: /dev/dma_heap/%s; kernel heap: %s; udmabuf: %s\n",
+	       sys, kernel >= 0 ? "/dev/dma_heap/system" : "absent",
+	       udma >= 0 ? "/dev/udmabuf" : "absent");
+	printf("ratios: median of ours / median of the kernel's system heap (pool_max_mb=128)\n");
+	table(0, ours, kernel, udma);
+	if (map_iterations > 0) {
+		iterations = map_iterations;
+		table(1, ours, kernel, udma);
+	}
+
+	write_str(POOL_MAX_MB, "64");
+	return 0;
+}
