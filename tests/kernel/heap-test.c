@@ -312,6 +312,7 @@ static void test_accessor(int tfd, const char *heap, uint64_t len)
 	struct dhe_test_alloc req;
 	struct dhe_test_import imp;
 	uint64_t b0 = ht_sysfs_u64(heap, "buffers");
+	int ret;
 
 	memset(&req, 0, sizeof(req));
 	snprintf(req.heap, sizeof(req.heap), "%s", heap);
@@ -321,7 +322,8 @@ static void test_accessor(int tfd, const char *heap, uint64_t len)
 		   "%s: in-kernel dma_heap_ext_find + dma_heap_ext_buffer_alloc", heap))
 		return;
 	CHECK(ht_sysfs_u64(heap, "buffers") == b0 + 1, "%s: in-kernel allocation is accounted", heap);
-	CHECK(test_import(tfd, req.fd, 0, 0, &imp) == 0 && imp.nonzero_words == 0 && imp.size == len,
+	ret = test_import(tfd, req.fd, 0, 0, &imp);
+	CHECK(ret == 0 && imp.nonzero_words == 0 && imp.size == len,
 	      "%s: in-kernel allocation is zeroed, %" PRIu64 " bytes", heap, (uint64_t)imp.size);
 	close(req.fd);
 	CHECK(ht_sysfs_u64(heap, "buffers") == b0, "%s: freed after close", heap);
@@ -350,17 +352,19 @@ static void test_uncached_attrs(int tfd)
 {
 	struct dhe_test_import imp;
 	uint64_t len = 2 * MiB + 68 * KiB;
-	int fd;
+	int fd, ret;
 
 	if (!CHECK(ht_alloc_name("system-uncached", len, &fd) == 0, "system-uncached: allocate"))
 		return;
-	CHECK(test_import(tfd, fd, 0, 0, &imp) == 0 && imp.uncached_pages == len / 4096,
+	ret = test_import(tfd, fd, 0, 0, &imp);
+	CHECK(ret == 0 && imp.uncached_pages == len / 4096,
 	      "system-uncached: the kernel maps all %llu pages write-combined (%llu not write-back)",
 	      (unsigned long long)(len / 4096), (unsigned long long)imp.uncached_pages);
 	close(fd);
 	if (!CHECK(ht_alloc_name(sys_heap, len, &fd) == 0, "%s: allocate", sys_heap))
 		return;
-	CHECK(test_import(tfd, fd, 0, 0, &imp) == 0 && imp.uncached_pages == 0,
+	ret = test_import(tfd, fd, 0, 0, &imp);
+	CHECK(ret == 0 && imp.uncached_pages == 0,
 	      "%s: the kernel maps its pages write-back (%llu not)", sys_heap,
 	      (unsigned long long)imp.uncached_pages);
 	close(fd);
