@@ -96,6 +96,7 @@ struct _GstDmaHeapAlloc
   guint64 copies;
   guint64 passthrough;
   guint retired_allocations;
+  guint retired_fd_renewals;
   gchar *current_heap;
 
   /* Streaming; the pools are also read (under the object lock) for stats */
@@ -169,6 +170,7 @@ retire_pool (GstDmaHeapAlloc * self, GstBufferPool ** pool)
   if (old) {
     gst_dma_heap_buffer_pool_get_counts (old, &allocations, NULL);
     self->retired_allocations += allocations;
+    self->retired_fd_renewals += gst_dma_heap_buffer_pool_get_fd_renewals (old);
   }
   GST_OBJECT_UNLOCK (self);
 
@@ -802,6 +804,7 @@ gst_dma_heap_alloc_change_state (GstElement * element,
       self->copies = 0;
       self->passthrough = 0;
       self->retired_allocations = 0;
+      self->retired_fd_renewals = 0;
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -827,11 +830,12 @@ static GstStructure *
 gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
 {
   GstBufferPool *pools[2];
-  guint allocations, live, a, l, i;
+  guint allocations, live, renewals, a, l, i;
   GstStructure *s;
 
   GST_OBJECT_LOCK (self);
   allocations = self->retired_allocations;
+  renewals = self->retired_fd_renewals;
   live = 0;
   pools[0] = self->proposed_pool;
   pools[1] = self->copy_pool;
@@ -841,12 +845,14 @@ gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
     gst_dma_heap_buffer_pool_get_counts (pools[i], &a, &l);
     allocations += a;
     live += l;
+    renewals += gst_dma_heap_buffer_pool_get_fd_renewals (pools[i]);
   }
   s = gst_structure_new (STATS_NAME,
       "copies", G_TYPE_UINT64, self->copies,
       "passthrough", G_TYPE_UINT64, self->passthrough,
       "allocations", G_TYPE_UINT, allocations,
       "pool-size", G_TYPE_UINT, live,
+      "fd-renewals", G_TYPE_UINT, renewals,
       "heap", G_TYPE_STRING, self->current_heap ? self->current_heap : "",
       NULL);
   GST_OBJECT_UNLOCK (self);
@@ -1003,15 +1009,17 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
    * Counters since the element went to PAUSED: `copies` (buffers copied
    * into heap memory), `passthrough` (heap buffers pushed as they came),
    * `allocations` (heap buffers allocated by the element's pools),
-   * `pool-size` (heap buffers that exist now) and `heap` (the heap in
-   * use).
+   * `pool-size` (heap buffers that exist now), `fd-renewals` (times a
+   * buffer's fd was found closed by an importer, V4L2 before 1.22.6, and
+   * replaced) and `heap` (the heap in use).
    *
    * Since: 0.1
    */
   properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
       "Counters since PAUSED: copies (buffers copied into heap memory), "
       "passthrough (heap buffers pushed unchanged), allocations (heap buffers "
-      "allocated), pool-size (heap buffers alive now), heap (heap in use)",
+      "allocated), pool-size (heap buffers alive now), fd-renewals (buffer "
+      "fds closed by an importer and replaced), heap (heap in use)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);

@@ -70,6 +70,7 @@ struct _GstDmaHeapBufferPool
 
   gint allocations;             /* atomic */
   gint live;                    /* atomic */
+  gint fd_renewals;             /* atomic */
 };
 
 #define gst_dma_heap_buffer_pool_parent_class parent_class
@@ -377,6 +378,7 @@ renew_closed_fds (GstDmaHeapBufferPool * self, GstBuffer * buffer)
     if (!mem)
       goto renew_failed;
     gst_buffer_replace_memory (buffer, i, mem);
+    g_atomic_int_inc (&self->fd_renewals);
     renewed = TRUE;
   }
 
@@ -562,4 +564,19 @@ gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
     *allocations = g_atomic_int_get (&self->allocations);
   if (live)
     *live = g_atomic_int_get (&self->live);
+}
+
+/**
+ * gst_dma_heap_buffer_pool_get_fd_renewals:
+ * @pool: a #GstDmaHeapBufferPool
+ *
+ * Returns: how many times a memory of the pool was found with its fd closed
+ *   by someone else (a V4L2 element before 1.22.6) and given a new one
+ */
+guint
+gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool)
+{
+  g_return_val_if_fail (GST_IS_DMA_HEAP_BUFFER_POOL (pool), 0);
+
+  return g_atomic_int_get (&GST_DMA_HEAP_BUFFER_POOL (pool)->fd_renewals);
 }

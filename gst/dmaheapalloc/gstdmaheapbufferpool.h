@@ -48,4 +48,7 @@ GST_DMA_HEAP_API
 void gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
     guint * allocations, guint * live);
 
+GST_DMA_HEAP_API
+guint gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool);
+
 G_END_DECLS

@@ -467,6 +467,7 @@ GST_START_TEST (test_importer_closes_fd)
   check_filled (buf, 0x5a);
   gst_buffer_unref (buf);
   fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fd_renewals (pool), 1);
 
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
   gst_object_unref (pool);
