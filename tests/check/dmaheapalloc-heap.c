@@ -1,0 +1,439 @@
+/* GStreamer dma-buf heap support: the dmaheapalloc element on real heaps
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* Needs /dev/dma_heap: SKIPs on the host, runs in the VM. Passthrough and
+ * copies, renegotiation, flushing, a frame too large for a heap, fd leaks,
+ * and videotestsrc writing into the element's pool with zero copies. */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "dmaheaptest.h"
+
+#include <string.h>
+
+static GPtrArray *heaps;
+
+#define CAPS_320 "video/x-raw,format=NV12,width=320,height=240,framerate=30/1"
+#define CAPS_640 "video/x-raw,format=NV12,width=640,height=480,framerate=30/1"
+
+static guint64
+stat_u64 (GstElement * e, const gchar * field)
+{
+  GstStructure *s;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, field, &v));
+  gst_structure_free (s);
+
+  return v;
+}
+
+static guint
+stat_uint (GstElement * e, const gchar * field)
+{
+  GstStructure *s;
+  guint v = G_MAXUINT;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint (s, field, &v));
+  gst_structure_free (s);
+
+  return v;
+}
+
+static GstBuffer *
+sysmem_frame (gsize size, guint8 seed, GstClockTime pts)
+{
+  GstBuffer *buf = gst_buffer_new_allocate (NULL, size, NULL);
+  GstMapInfo map;
+  gsize i;
+
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (i = 0; i < map.size; i++)
+    map.data[i] = seed + i;
+  gst_buffer_unmap (buf, &map);
+  GST_BUFFER_PTS (buf) = pts;
+
+  return buf;
+}
+
+static void
+check_frame (GstBuffer * buf, gsize size, guint8 seed)
+{
+  GstMapInfo map;
+  gsize i;
+
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_READ));
+  fail_unless (map.size >= size);
+  for (i = 0; i < size; i += 97)
+    fail_unless_equals_int (map.data[i], (guint8) (seed + i));
+  gst_buffer_unmap (buf, &map);
+}
+
+static gboolean
+all_heap_memory (GstBuffer * buf, const gchar * heap)
+{
+  guint i;
+
+  for (i = 0; i < gst_buffer_n_memory (buf); i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buf, i);
+
+    if (!gst_is_dma_heap_memory (mem))
+      return FALSE;
+    if (heap && !g_str_equal (gst_dma_heap_allocator_get_heap_name
+            (mem->allocator), heap))
+      return FALSE;
+  }
+
+  return TRUE;
+}
+
+/* System memory in, heap memory out, the same pixels and timestamps. */
+GST_START_TEST (test_copies_system_memory)
+{
+  const gchar *heap;
+  guint i, h_i;
+
+  for (h_i = 0; h_i < heaps->len; h_i++) {
+    GstHarness *h = gst_harness_new ("dmaheapalloc");
+    gsize size = 320 * 240 * 3 / 2;
+
+    heap = g_ptr_array_index (heaps, h_i);
+    gst_harness_set (h, "dmaheapalloc", "heap", heap, NULL);
+    gst_harness_set_src_caps_str (h, CAPS_320);
+
+    for (i = 0; i < 5; i++) {
+      GstBuffer *out;
+
+      fail_unless_equals_int (gst_harness_push (h, sysmem_frame (size, i,
+                  i * GST_SECOND)), GST_FLOW_OK);
+      out = gst_harness_pull (h);
+      fail_unless (all_heap_memory (out, heap), "%s", heap);
+      check_frame (out, size, i);
+      fail_unless_equals_uint64 (GST_BUFFER_PTS (out), i * GST_SECOND);
+      gst_buffer_unref (out);
+    }
+    fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 5);
+    fail_unless_equals_uint64 (stat_u64 (h->element, "passthrough"), 0);
+    fail_unless (stat_uint (h->element, "allocations") >= 1);
+    gst_harness_teardown (h);
+  }
+}
+
+GST_END_TEST;
+
+/* Upstream takes the pool of the ALLOCATION answer: its buffers pass. */
+GST_START_TEST (test_passthrough_of_pool_buffers)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstCaps *caps = gst_caps_from_string (CAPS_320);
+  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  guint i;
+
+  gst_harness_set_src_caps (h, gst_caps_ref (caps));
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, NULL, NULL);
+  fail_unless (pool != NULL);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, 320 * 240 * 3 / 2, 2, 0);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  for (i = 0; i < 6; i++) {
+    GstBuffer *in, *out;
+
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &in, NULL),
+        GST_FLOW_OK);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out == in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+  }
+  fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 0);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "passthrough"), 6);
+  fail_unless_equals_int (stat_uint (h->element, "pool-size"), 2);
+
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Heap memory with a layout downstream cannot read (no GstVideoMeta
+ * downstream) is copied into the default layout. */
+GST_START_TEST (test_odd_stride_without_downstream_meta)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstAllocator *alloc = gst_dma_heap_allocator_new (g_ptr_array_index (heaps,
+          0), NULL);
+  GstVideoInfo info;
+  GstBuffer *in, *out;
+  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, 384 * 240 };
+  gint stride[GST_VIDEO_MAX_PLANES] = { 384, 384 };
+  GstCaps *caps = gst_caps_from_string (CAPS_320);
+
+  gst_video_info_from_caps (&info, caps);
+  gst_harness_set_src_caps (h, caps);
+
+  in = gst_buffer_new ();
+  gst_buffer_append_memory (in, gst_allocator_alloc (alloc, 384 * 360, NULL));
+  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_FORMAT_NV12, 320, 240, 2, offset, stride);
+  fail_unless_equals_int (gst_harness_push (h, in), GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (all_heap_memory (out, NULL));
+  {
+    GstVideoMeta *meta = gst_buffer_get_video_meta (out);
+
+    fail_unless (meta == NULL || meta->stride[0] == info.stride[0]);
+  }
+  gst_buffer_unref (out);
+  fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 1);
+
+  /* downstream that reads GstVideoMeta gets it as it is */
+  gst_harness_add_propose_allocation_meta (h, GST_VIDEO_META_API_TYPE, NULL);
+  gst_harness_set_src_caps_str (h, CAPS_640);
+  gst_harness_set_src_caps_str (h, CAPS_320);
+  in = gst_buffer_new ();
+  gst_buffer_append_memory (in, gst_allocator_alloc (alloc, 384 * 360, NULL));
+  gst_buffer_add_video_meta_full (in, GST_VIDEO_FRAME_FLAG_NONE,
+      GST_VIDEO_FORMAT_NV12, 320, 240, 2, offset, stride);
+  /* the element learns downstream's metas when it asks, at a copy or an
+   * ALLOCATION query */
+  {
+    GstQuery *q = gst_query_new_allocation (gst_caps_from_string (CAPS_320),
+        TRUE);
+
+    gst_caps_unref (gst_caps_from_string (CAPS_320));
+    fail_unless (gst_pad_peer_query (h->srcpad, q));
+    gst_query_unref (q);
+  }
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)),
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  fail_unless (out == in);
+  gst_buffer_unref (out);
+  gst_buffer_unref (in);
+
+  gst_object_unref (alloc);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_renegotiation)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstBuffer *out;
+  guint i;
+
+  gst_harness_set_src_caps_str (h, CAPS_320);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (gst_harness_push (h,
+            sysmem_frame (320 * 240 * 3 / 2, i, GST_CLOCK_TIME_NONE)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+  }
+
+  gst_harness_set_src_caps_str (h, CAPS_640);
+  for (i = 0; i < 3; i++) {
+    fail_unless_equals_int (gst_harness_push (h,
+            sysmem_frame (640 * 480 * 3 / 2, i, GST_CLOCK_TIME_NONE)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (all_heap_memory (out, NULL));
+    fail_unless (gst_buffer_get_size (out) >= 640 * 480 * 3 / 2);
+    check_frame (out, 640 * 480 * 3 / 2, i);
+    gst_buffer_unref (out);
+  }
+  fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 6);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+GST_START_TEST (test_flushing)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  guint i;
+
+  gst_harness_set_src_caps_str (h, CAPS_320);
+  for (i = 0; i < 4; i++) {
+    fail_unless_equals_int (gst_harness_push (h,
+            sysmem_frame (320 * 240 * 3 / 2, i, GST_CLOCK_TIME_NONE)),
+        GST_FLOW_OK);
+    gst_buffer_unref (gst_harness_pull (h));
+    if (i == 1) {
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
+      fail_unless (gst_harness_push_event (h,
+              gst_event_new_flush_stop (TRUE)));
+      gst_harness_push_event (h, gst_event_new_segment (&(GstSegment) {
+              .format = GST_FORMAT_TIME,.rate = 1.0,.applied_rate = 1.0,
+              .stop = GST_CLOCK_TIME_NONE,.duration = GST_CLOCK_TIME_NONE}));
+    }
+  }
+  fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 4);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* A frame larger than a bounded heap's largest buffer: a clear error. */
+GST_START_TEST (test_frame_too_large)
+{
+  GPtrArray *list = gst_dma_heap_list (NULL);
+  const GstDmaHeapInfo *bounded = NULL;
+  guint i;
+
+  for (i = 0; i < list->len; i++) {
+    const GstDmaHeapInfo *info = g_ptr_array_index (list, i);
+
+    if (info->queried && info->max_size && info->max_size < (256 << 20))
+      bounded = info;
+  }
+  if (bounded) {
+    GstHarness *h = gst_harness_new ("dmaheapalloc");
+    GstBus *bus = gst_bus_new ();
+    guint side = 64;
+    gchar *caps;
+    GstMessage *msg;
+    GError *error = NULL;
+
+    while ((guint64) side * side * 4 <= bounded->max_size)
+      side *= 2;
+    caps = g_strdup_printf ("video/x-raw,format=BGRx,width=%u,height=%u",
+        side, side);
+    gst_element_set_bus (h->element, bus);
+    gst_harness_set (h, "dmaheapalloc", "heap", bounded->name, NULL);
+    gst_harness_set_src_caps_str (h, caps);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_allocate (NULL,
+                side * side * 4, NULL)), GST_FLOW_ERROR);
+    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+    fail_unless (msg != NULL);
+    gst_message_parse_error (msg, &error, NULL);
+    g_print ("  %s: %s\n", bounded->name, error->message);
+    fail_unless (strstr (error->message, bounded->name) != NULL);
+    g_error_free (error);
+    gst_message_unref (msg);
+    gst_element_set_bus (h->element, NULL);
+    gst_object_unref (bus);
+    g_free (caps);
+    gst_harness_teardown (h);
+  } else {
+    g_print ("  no bounded heap here\n");
+  }
+  g_ptr_array_unref (list);
+}
+
+GST_END_TEST;
+
+static void
+run_pipeline (const gchar * desc, guint64 * copies, guint64 * passthrough)
+{
+  GError *error = NULL;
+  GstElement *pipeline = gst_parse_launch (desc, &error);
+  GstElement *alloc;
+  GstMessage *msg;
+
+  fail_unless (pipeline != NULL, "%s", error ? error->message : "");
+  fail_unless (gst_element_set_state (pipeline, GST_STATE_PLAYING) !=
+      GST_STATE_CHANGE_FAILURE);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &error, &dbg);
+    fail ("%s: %s (%s)", desc, error->message, GST_STR_NULL (dbg));
+  }
+  gst_message_unref (msg);
+
+  alloc = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+  *copies = stat_u64 (alloc, "copies");
+  *passthrough = stat_u64 (alloc, "passthrough");
+  gst_object_unref (alloc);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+}
+
+/* videotestsrc takes the element's pool: zero copies. And no fd leaks. */
+GST_START_TEST (test_videotestsrc_zero_copy)
+{
+  guint i, fds = 0;
+
+  for (i = 0; i < heaps->len; i++) {
+    gchar *desc = g_strdup_printf ("videotestsrc num-buffers=30 ! "
+        "video/x-raw,format=NV12,width=320,height=240 ! "
+        "dmaheapalloc name=a heap=%s ! fakesink",
+        (gchar *) g_ptr_array_index (heaps, i));
+    guint64 copies, passthrough;
+
+    run_pipeline (desc, &copies, &passthrough);
+    g_print ("  %s: copies %" G_GUINT64_FORMAT ", passthrough %"
+        G_GUINT64_FORMAT "\n", desc, copies, passthrough);
+    fail_unless_equals_uint64 (copies, 0);
+    fail_unless_equals_uint64 (passthrough, 30);
+
+    /* the first run opens the heap (kept open); later runs add nothing */
+    if (i == 0)
+      fds = dmaheap_test_count_fds ();
+    g_free (desc);
+  }
+
+  for (i = 0; i < 3; i++) {
+    guint64 copies, passthrough;
+
+    run_pipeline ("videotestsrc num-buffers=10 ! video/x-raw,format=I420 ! "
+        "dmaheapalloc name=a ! fakesink", &copies, &passthrough);
+    fail_unless_equals_uint64 (copies, 0);
+  }
+  fail_unless_equals_int (dmaheap_test_count_fds (), fds + heaps->len - 1);
+}
+
+GST_END_TEST;
+
+static Suite *
+dmaheapalloc_heap_suite (void)
+{
+  Suite *s = suite_create ("dmaheapalloc-heap");
+  TCase *tc = tcase_create ("general");
+
+  suite_add_tcase (s, tc);
+  tcase_add_test (tc, test_copies_system_memory);
+  tcase_add_test (tc, test_passthrough_of_pool_buffers);
+  tcase_add_test (tc, test_odd_stride_without_downstream_meta);
+  tcase_add_test (tc, test_renegotiation);
+  tcase_add_test (tc, test_flushing);
+  tcase_add_test (tc, test_frame_too_large);
+  tcase_add_test (tc, test_videotestsrc_zero_copy);
+
+  return s;
+}
+
+int
+main (int argc, char **argv)
+{
+  Suite *s;
+
+  gst_check_init (&argc, &argv);
+  heaps = dmaheap_test_require_heaps ();
+  s = dmaheapalloc_heap_suite ();
+
+  return gst_check_run_suite (s, "dmaheapalloc-heap", __FILE__);
+}
