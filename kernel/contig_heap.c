@@ -153,7 +153,7 @@ static int dhe_contig_take_blocks(struct dhe_contig *contig,
 	while (contig->nblocks < nblocks) {
 		page = alloc_pages(gfp, DHE_CONTIG_BLOCK_ORDER);
 		if (!page) {
-			pr_err("dma_heap_ext: contiguous heap: only %u of %u blocks of %lu KiB\n",
+			pr_warn("dma_heap_ext: contiguous heap: only %u of %u blocks of %lu KiB\n",
 			       contig->nblocks, nblocks,
 			       (PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER) >> 10);
 			dhe_contig_free_blocks(contig);
@@ -208,6 +208,17 @@ int dhe_contig_heap_init(void)
 	if (!dhe_contig_size_mb)
 		return 0;
 
+	/*
+	 * Beyond half of RAM the carveout would starve everything else while
+	 * it is being taken; and a carveout that cannot be had leaves the other
+	 * heaps working: the contiguous heap is then absent, not the module.
+	 */
+	if (((u64)dhe_contig_size_mb << 20) > ((u64)totalram_pages() << PAGE_SHIFT) / 2) {
+		pr_warn("dma_heap_ext: contig_size_mb=%u is more than half of RAM: no contiguous heap\n",
+			dhe_contig_size_mb);
+		return 0;
+	}
+
 	nblocks = DIV_ROUND_UP_ULL((u64)dhe_contig_size_mb << 20, block_bytes);
 
 	contig->pool = gen_pool_create(PAGE_SHIFT, -1);
@@ -215,8 +226,13 @@ int dhe_contig_heap_init(void)
 		return -ENOMEM;
 
 	ret = dhe_contig_take_blocks(contig, nblocks);
-	if (ret)
-		goto destroy_pool;
+	if (ret) {
+		pr_warn("dma_heap_ext: cannot set aside %u MiB: no contiguous heap\n",
+			dhe_contig_size_mb);
+		gen_pool_destroy(contig->pool);
+		memset(contig, 0, sizeof(*contig));
+		return 0;
+	}
 
 	ret = dhe_contig_add_extents(contig);
 	if (ret)
@@ -235,7 +251,6 @@ int dhe_contig_heap_init(void)
 free_blocks:
 	/* gen_pool_destroy() insists every range be free: they are */
 	dhe_contig_free_blocks(contig);
-destroy_pool:
 	gen_pool_destroy(contig->pool);
 	memset(contig, 0, sizeof(*contig));
 	return ret;

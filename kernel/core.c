@@ -18,7 +18,6 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/nospec.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -192,7 +191,8 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 	else
 		ret = dhe_ioctl_query(heap, kdata);
 
-	if (!ret && copy_to_user((void __user *)arg, kdata, out_size) != 0)
+	/* as upstream: copied back whatever the outcome */
+	if (copy_to_user((void __user *)arg, kdata, out_size) != 0)
 		ret = -EFAULT;
 free_kdata:
 	if (kdata != stack_kdata)

@@ -876,6 +876,9 @@ static void test_lifetime(void)
 	CHECK(ht_sysfs_u64("contiguous", "total_bytes") == 8 * MiB, "contiguous heap is 8 MiB after reload");
 	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=0", kmod_dir) == 0 &&
 	      !path_exists("/dev/dma_heap/contiguous"), "contig_size_mb=0: no contiguous heap");
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=100000", kmod_dir) == 0 &&
+	      !path_exists("/dev/dma_heap/contiguous") && path_exists("/dev/dma_heap/system-uncached"),
+	      "contig_size_mb beyond RAM: module loads without a contiguous heap");
 	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && module_loaded(),
 	      "reload with defaults");
 }
