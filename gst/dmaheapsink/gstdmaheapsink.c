@@ -381,6 +381,18 @@ kms_read_planes (GstDmaHeapSink * self)
   return self->n_planes > 0;
 }
 
+static gboolean
+kms_has_plane (GstDmaHeapSink * self, gint plane_id)
+{
+  guint i;
+
+  for (i = 0; i < self->n_planes; i++) {
+    if (self->planes[i].id == (guint32) plane_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
 static GstCaps *
 kms_caps_for_crtc (GstDmaHeapSink * self, gint max_width, gint max_height)
 {
@@ -1467,13 +1479,14 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   drmModeConnector *conn = NULL;
   drmModeRes *res = NULL;
   gchar *device;
-  gint connector_id, crtc_index;
+  gint connector_id, plane_id, crtc_index;
   guint64 cap = 0;
   gboolean use_atomic;
 
   GST_OBJECT_LOCK (self);
   device = g_strdup (self->device);
   connector_id = self->connector_id;
+  plane_id = self->plane_id;
   use_atomic = self->use_atomic;
   GST_OBJECT_UNLOCK (self);
 
@@ -1531,6 +1544,8 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
 
   if (!kms_read_planes (self))
     goto no_planes;
+  if (plane_id >= 0 && !kms_has_plane (self, plane_id))
+    goto no_such_plane;
 
   self->allowed_caps = kms_caps_for_crtc (self, res->max_width,
       res->max_height);
@@ -1609,6 +1624,12 @@ no_planes:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("%s has no planes", self->devpath), (NULL));
+    goto fail;
+  }
+no_such_plane:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("%s has no plane %d", self->devpath, plane_id), (NULL));
     goto fail;
   }
 no_formats:
@@ -1908,15 +1929,23 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gchar *heap;
 
-    /* An explicit heap, else the kernel's hint for the display device
-     * (contiguous memory when it has no IOMMU), else the pool's default. */
+    /* An explicit heap, else the one for the display device: the kernel
+     * module's hint, else contiguous memory when the device has no IOMMU,
+     * else the library's default choice. */
     GST_OBJECT_LOCK (self);
     heap = g_strdup (self->heap);
     GST_OBJECT_UNLOCK (self);
     if (!heap || g_strcmp0 (heap, "auto") == 0) {
+      GError *err = NULL;
+
       g_free (heap);
-      heap = self->devpath ? gst_dma_heap_hint_for_device (self->devpath) :
-          NULL;
+      heap = gst_dma_heap_choose_for_device (self->devpath,
+          GST_DMA_HEAP_NEED_NONE, &err);
+      if (!heap) {
+        GST_WARNING_OBJECT (self, "no heap for %s: %s", self->devpath,
+            err->message);
+        g_clear_error (&err);
+      }
     }
 
     gst_buffer_pool_config_set_params (config, caps, vinfo.size, 2, 0);
@@ -1926,9 +1955,16 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
       gst_dma_heap_buffer_pool_config_set_heap (config, heap);
 
     if (gst_buffer_pool_set_config (pool, config)) {
+      GstAllocator *allocator = gst_dma_heap_buffer_pool_get_allocator (pool);
+
       GST_DEBUG_OBJECT (self, "proposing a pool of heap %s",
           heap ? heap : "(default)");
       gst_query_add_allocation_pool (query, pool, vinfo.size, 2, 0);
+      /* For upstream elements that allocate without the pool. */
+      if (allocator) {
+        gst_query_add_allocation_param (query, allocator, NULL);
+        gst_object_unref (allocator);
+      }
       GST_OBJECT_LOCK (self);
       g_free (self->pool_heap);
       self->pool_heap = g_strdup (heap ? heap : "default");
@@ -1983,6 +2019,18 @@ kms_drain (GstDmaHeapSink * self)
           g_strerror (-ret));
   }
   gst_buffer_unref (last);
+}
+
+static gboolean
+gst_dma_heap_sink_event (GstBaseSink * bsink, GstEvent * event)
+{
+  GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
+
+  /* EOS means rendered: the last frame must be on screen (and counted). */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane >= 0)
+    kms_wait_flip (self, TRUE);
+
+  return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
 
 static gboolean
@@ -2217,6 +2265,11 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
   GstVideoSinkClass *videosink_class = GST_VIDEO_SINK_CLASS (klass);
   GstCaps *caps;
 
+#ifdef HAVE_DMAHEAP
+  /* Registers the library's debug category before the first heap choice. */
+  g_type_ensure (GST_TYPE_DMA_HEAP_INFO);
+#endif
+
   gobject_class->set_property = gst_dma_heap_sink_set_property;
   gobject_class->get_property = gst_dma_heap_sink_get_property;
   gobject_class->finalize = gst_dma_heap_sink_finalize;
@@ -2231,6 +2284,7 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
   basesink_class->propose_allocation =
       GST_DEBUG_FUNCPTR (gst_dma_heap_sink_propose_allocation);
   basesink_class->query = GST_DEBUG_FUNCPTR (gst_dma_heap_sink_query);
+  basesink_class->event = GST_DEBUG_FUNCPTR (gst_dma_heap_sink_event);
   videosink_class->show_frame =
       GST_DEBUG_FUNCPTR (gst_dma_heap_sink_show_frame);
 

@@ -1,0 +1,802 @@
+/* GStreamer
+ * Copyright (C) 2026 dmaheap project contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/* dmaheapsink on a real display: QEMU's cirrus in a tools/vm/vm-run guest
+ * (--display), with vivid for a V4L2 source. Every check runs in one boot:
+ *
+ *  - a known videotestsrc pattern from the heap pool, zero copies, and the
+ *    screen (a QEMU screendump) shows exactly that frame;
+ *  - the same through the legacy (non-atomic) API;
+ *  - a frame smaller than every mode on a plane that cannot scale: copied,
+ *    centred, black around it;
+ *  - buffers that are not dma-bufs (identity drop-allocation=true) and
+ *    dma-bufs the display cannot import (memfds): copied, counted, shown;
+ *  - v4l2src io-mode=dmabuf-import from vivid: zero copies;
+ *  - not DRM master: a clear error naming the device;
+ *  - after each pipeline: no framebuffer, fd or heap buffer left behind.
+ *
+ * Without a DRM device it exits 77 (SKIP), unless --require-device (the VM
+ * suite) makes that a failure. */
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* memfd_create */
+#endif
+
+#include <gst/gst.h>
+#include <gst/allocators/gstdmabuf.h>
+#include <gst/video/video.h>
+
+#include <xf86drm.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#define CARD "/dev/dri/card0"
+
+static gint failures;
+
+#define CHECK(cond, ...) G_STMT_START { \
+  if (!(cond)) { \
+    g_printerr ("FAIL %s:%d: %s: ", __func__, __LINE__, #cond); \
+    g_printerr (__VA_ARGS__); \
+    g_printerr ("\n"); \
+    failures++; \
+  } } G_STMT_END
+
+/* ------------------------------------------------------------------------ */
+/* what is left behind                                                       */
+
+typedef struct
+{
+  gint fds;
+  gint framebuffers;            /* -1: debugfs not readable */
+  gint64 heap_buffers;          /* live buffers over all heaps of ours */
+} Resources;
+
+/* Open fds, but for the heaps themselves: the heap library opens each heap
+ * once per process and keeps it, by design. */
+static gint
+count_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+  gint n = 0;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    if (!target || !g_str_has_prefix (target, "/dev/dma_heap/"))
+      n++;
+    g_free (target);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  return n;
+}
+
+static void
+print_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    g_printerr ("    fd %s -> %s\n", name, GST_STR_NULL (target));
+    g_free (target);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+}
+
+static gint
+count_framebuffers (void)
+{
+  gchar *contents = NULL, *p;
+  gint n = 0;
+
+  if (!g_file_get_contents ("/sys/kernel/debug/dri/0/framebuffer", &contents,
+          NULL, NULL))
+    return -1;
+  for (p = contents; (p = strstr (p, "framebuffer[")); p++)
+    n++;
+  g_free (contents);
+  return n;
+}
+
+static gint64
+count_heap_buffers (void)
+{
+  GDir *dir = g_dir_open ("/sys/class/dma_heap_ext", 0, NULL);
+  const gchar *name;
+  gint64 n = 0;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/sys/class/dma_heap_ext", name,
+        "buffers", NULL);
+    gchar *contents = NULL;
+
+    if (g_file_get_contents (path, &contents, NULL, NULL))
+      n += g_ascii_strtoll (contents, NULL, 10);
+    g_free (contents);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  return n;
+}
+
+static Resources
+resources_now (void)
+{
+  Resources r = { count_fds (), count_framebuffers (), count_heap_buffers () };
+
+  return r;
+}
+
+static void
+check_nothing_left (const gchar * what, const Resources * before)
+{
+  Resources after = resources_now ();
+
+  CHECK (after.fds == before->fds, "%s: %d fds open, %d before", what,
+      after.fds, before->fds);
+  if (after.fds != before->fds)
+    print_fds ();
+  CHECK (after.framebuffers == before->framebuffers,
+      "%s: %d framebuffers, %d before", what, after.framebuffers,
+      before->framebuffers);
+  CHECK (after.heap_buffers == before->heap_buffers,
+      "%s: %" G_GINT64_FORMAT " heap buffers live, %" G_GINT64_FORMAT
+      " before", what, after.heap_buffers, before->heap_buffers);
+}
+
+/* ------------------------------------------------------------------------ */
+/* pictures                                                                  */
+
+typedef struct
+{
+  gint width, height;
+  guint8 *rgb;                  /* width * height * 3 */
+} Image;
+
+static void
+image_clear (Image * img)
+{
+  g_free (img->rgb);
+  memset (img, 0, sizeof (*img));
+}
+
+static gboolean
+image_load_ppm (const gchar * path, Image * img)
+{
+  gchar *data = NULL;
+  gsize len;
+  gint w, h, max, pos = 0;
+
+  if (!g_file_get_contents (path, &data, &len, NULL))
+    return FALSE;
+  if (sscanf (data, "P6 %d %d %d%n", &w, &h, &max, &pos) != 3 || max != 255
+      || len < (gsize) pos + 1 + (gsize) w * h * 3) {
+    g_free (data);
+    return FALSE;
+  }
+  img->width = w;
+  img->height = h;
+  img->rgb = g_memdup2 (data + pos + 1, (gsize) w * h * 3);
+  g_free (data);
+  return TRUE;
+}
+
+/* What videotestsrc draws, as RGB, through appsink. */
+static gboolean
+image_from_pattern (const gchar * pattern, gint w, gint h, Image * img)
+{
+  gchar *desc = g_strdup_printf ("videotestsrc pattern=%s num-buffers=1 ! "
+      "video/x-raw,format=RGB,width=%d,height=%d ! appsink name=out", pattern,
+      w, h);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  GstSample *sample = NULL;
+  gboolean ok = FALSE;
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  g_signal_emit_by_name (sink, "pull-sample", &sample);
+  if (sample) {
+    GstVideoInfo vinfo;
+    GstVideoFrame frame;
+    gint y;
+
+    gst_video_info_from_caps (&vinfo, gst_sample_get_caps (sample));
+    if (gst_video_frame_map (&frame, &vinfo, gst_sample_get_buffer (sample),
+            GST_MAP_READ)) {
+      img->width = w;
+      img->height = h;
+      img->rgb = g_malloc ((gsize) w * h * 3);
+      for (y = 0; y < h; y++)
+        memcpy (img->rgb + (gsize) y * w * 3,
+            (guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&frame, 0)
+            + y * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, 0), w * 3);
+      gst_video_frame_unmap (&frame);
+      ok = TRUE;
+    }
+    gst_sample_unref (sample);
+  }
+
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+  return ok;
+}
+
+/* Fraction of the pixels of @expected (its first @rows rows) that differ by
+ * more than a small tolerance from @screen at (@x, @y). */
+static gdouble
+image_mismatch (const Image * screen, gint x, gint y, const Image * expected,
+    gint rows)
+{
+  gint64 bad = 0, total = 0;
+  gint i, j, c;
+
+  for (j = 0; j < rows; j++) {
+    for (i = 0; i < expected->width; i++) {
+      const guint8 *e = expected->rgb + ((gsize) j * expected->width + i) * 3;
+      const guint8 *s;
+
+      total++;
+      if (x + i >= screen->width || y + j >= screen->height) {
+        bad++;
+        continue;
+      }
+      s = screen->rgb + ((gsize) (y + j) * screen->width + x + i) * 3;
+      for (c = 0; c < 3; c++) {
+        if (ABS ((gint) s[c] - (gint) e[c]) > 6) {
+          bad++;
+          break;
+        }
+      }
+    }
+  }
+
+  return total ? (gdouble) bad / total : 1.0;
+}
+
+static gboolean
+image_region_is_black (const Image * img, gint x, gint y, gint w, gint h)
+{
+  gint i, j;
+
+  for (j = y; j < y + h; j++)
+    for (i = x; i < x + w; i++) {
+      const guint8 *p = img->rgb + ((gsize) j * img->width + i) * 3;
+
+      if (p[0] > 8 || p[1] > 8 || p[2] > 8)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Asks the VM runner for a screendump. */
+static gboolean
+screendump (const gchar * name, Image * img)
+{
+  gchar *argv[] = { (gchar *) "vm-screendump", (gchar *) name, NULL };
+  gchar *out = NULL, *err = NULL;
+  gint status = 0;
+  gboolean ok;
+
+  ok = g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out,
+      &err, &status, NULL) && g_spawn_check_wait_status (status, NULL);
+  if (ok) {
+    g_strstrip (out);
+    ok = image_load_ppm (out, img);
+  }
+  if (!ok)
+    g_printerr ("screendump %s failed: %s\n", name, err ? err : "");
+  g_free (out);
+  g_free (err);
+  return ok;
+}
+
+/* ------------------------------------------------------------------------ */
+/* pipelines                                                                 */
+
+typedef struct
+{
+  guint64 frames_shown, imports, cache_hits, copies, drops;
+  gchar *heap;
+} Stats;
+
+static void
+get_stats (GstElement * sink, Stats * st)
+{
+  GstStructure *s = NULL;
+
+  g_object_get (sink, "stats", &s, NULL);
+  gst_structure_get_uint64 (s, "frames-shown", &st->frames_shown);
+  gst_structure_get_uint64 (s, "imports", &st->imports);
+  gst_structure_get_uint64 (s, "cache-hits", &st->cache_hits);
+  gst_structure_get_uint64 (s, "copies", &st->copies);
+  gst_structure_get_uint64 (s, "drops", &st->drops);
+  g_free (st->heap);
+  st->heap = g_strdup (gst_structure_get_string (s, "heap"));
+  gst_structure_free (s);
+}
+
+typedef void (*WhileShowing) (GstElement * sink, gpointer data);
+
+/* Runs @desc (with a dmaheapsink named "sink") to EOS. Once @at_frame frames
+ * are on screen, calls @while_showing. Returns the error, if any. */
+static GError *
+run_pipeline (const gchar * desc, Stats * st, guint64 at_frame,
+    WhileShowing while_showing, gpointer data, GstElement ** keep_pipe)
+{
+  GError *error = NULL;
+  GstElement *pipe = gst_parse_launch (desc, &error);
+  GstElement *sink;
+  GstBus *bus;
+  gboolean done = FALSE, called = FALSE;
+  gint64 deadline = g_get_monotonic_time () + 120 * G_TIME_SPAN_SECOND;
+
+  if (!pipe)
+    return error;
+  g_clear_error (&error);
+
+  g_print ("  %s\n", desc);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  bus = gst_element_get_bus (pipe);
+  if (keep_pipe)
+    *keep_pipe = gst_object_ref (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  while (!done && g_get_monotonic_time () < deadline) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_MSECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+
+    if (msg) {
+      if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+        gchar *dbg = NULL;
+
+        gst_message_parse_error (msg, &error, &dbg);
+        g_print ("  error: %s (%s)\n", error->message, dbg);
+        g_free (dbg);
+      }
+      gst_message_unref (msg);
+      done = TRUE;
+    }
+    if (sink && !called && while_showing) {
+      get_stats (sink, st);
+      if (st->frames_shown >= at_frame) {
+        while_showing (sink, data);
+        called = TRUE;
+      }
+    }
+  }
+  if (!done && !error)
+    error = g_error_new (GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "timeout");
+  if (sink && while_showing && !called && !error)
+    error = g_error_new (GST_CORE_ERROR, GST_CORE_ERROR_FAILED,
+        "EOS before frame %" G_GUINT64_FORMAT, at_frame);
+
+  if (sink) {
+    get_stats (sink, st);
+    g_print ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
+        ", cache hits %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
+        ", drops %" G_GUINT64_FORMAT ", heap %s\n", st->frames_shown,
+        st->imports, st->cache_hits, st->copies, st->drops,
+        GST_STR_NULL (st->heap));
+    gst_object_unref (sink);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+  return error;
+}
+
+typedef struct
+{
+  const gchar *name;
+  Image screen;
+  gint display_width, display_height;
+} Shot;
+
+static void
+take_shot (GstElement * sink, gpointer data)
+{
+  Shot *shot = data;
+
+  g_object_get (sink, "display-width", &shot->display_width,
+      "display-height", &shot->display_height, NULL);
+  if (!screendump (shot->name, &shot->screen))
+    failures++;
+}
+
+/* ------------------------------------------------------------------------ */
+/* checks                                                                    */
+
+/* The SMPTE bars in the top two thirds; below them is noise. */
+static void
+check_pattern_on_screen (const gchar * what, Shot * shot, gint w, gint h)
+{
+  Image expected = { 0, };
+  gdouble mismatch;
+
+  if (!shot->screen.rgb)
+    return;
+  CHECK (image_from_pattern ("smpte", w, h, &expected), "reference frame");
+  CHECK (shot->screen.width == shot->display_width
+      && shot->screen.height == shot->display_height,
+      "%s: screen %dx%d, mode %dx%d", what, shot->screen.width,
+      shot->screen.height, shot->display_width, shot->display_height);
+  mismatch = image_mismatch (&shot->screen, (shot->screen.width - w) / 2,
+      (shot->screen.height - h) / 2, &expected, h * 2 / 3);
+  g_print ("  %s: %.3f%% of the pixels differ\n", what, mismatch * 100);
+  CHECK (mismatch < 0.001, "%s: %.2f%% of the frame is not on screen", what,
+      mismatch * 100);
+  CHECK (!image_region_is_black (&shot->screen, (shot->screen.width - w) / 2,
+          (shot->screen.height - h) / 2, w, h / 2), "%s: black screen", what);
+  image_clear (&expected);
+}
+
+static void
+test_pattern_zero_copy (gboolean atomic)
+{
+  Resources before = resources_now ();
+  Shot shot = { atomic ? "pattern-atomic" : "pattern-legacy", };
+  Stats st = { 0, };
+  gchar *desc;
+  GError *err;
+
+  g_print ("%s: SMPTE bars from the heap pool, %s API\n", shot.name,
+      atomic ? "atomic" : "legacy");
+  desc = g_strdup_printf ("videotestsrc pattern=smpte is-live=true "
+      "num-buffers=40 ! video/x-raw,format=BGRx,width=640,height=480,"
+      "framerate=10/1 ! dmaheapsink name=sink sync=false atomic=%s",
+      atomic ? "true" : "false");
+  err = run_pipeline (desc, &st, 5, take_shot, &shot, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  /* The live source paces, sync=false: no frame is late, none dropped. */
+  CHECK (st.frames_shown >= 40, "%" G_GUINT64_FORMAT " frames shown",
+      st.frames_shown);
+  CHECK (st.copies == 0, "%" G_GUINT64_FORMAT " copies", st.copies);
+  CHECK (st.imports > 0 && st.imports <= 8, "%" G_GUINT64_FORMAT " imports",
+      st.imports);
+  CHECK (st.cache_hits + st.imports >= st.frames_shown,
+      "hits %" G_GUINT64_FORMAT, st.cache_hits);
+  CHECK (st.heap != NULL, "no heap pool taken upstream");
+  /* The plane cannot scale: the sink set a 640x480 mode. */
+  CHECK (shot.display_width == 640 && shot.display_height == 480,
+      "mode %dx%d", shot.display_width, shot.display_height);
+  check_pattern_on_screen (shot.name, &shot, 640, 480);
+
+  image_clear (&shot.screen);
+  g_clear_error (&err);
+  g_free (st.heap);
+  g_free (desc);
+  check_nothing_left (shot.name, &before);
+}
+
+static void
+test_small_frame_centred (void)
+{
+  Resources before = resources_now ();
+  Shot shot = { "small-centred", };
+  Stats st = { 0, };
+  GError *err;
+
+  g_print ("%s: 320x240 has no mode and cirrus cannot scale\n", shot.name);
+  err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=30"
+      " ! video/x-raw,format=BGRx,width=320,height=240,framerate=10/1 ! "
+      "dmaheapsink name=sink sync=false", &st, 5, take_shot, &shot, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.frames_shown >= 30, "%" G_GUINT64_FORMAT, st.frames_shown);
+  CHECK (st.copies == st.frames_shown, "copies %" G_GUINT64_FORMAT
+      " != frames %" G_GUINT64_FORMAT, st.copies, st.frames_shown);
+  check_pattern_on_screen (shot.name, &shot, 320, 240);
+  if (shot.screen.rgb) {
+    CHECK (shot.screen.width > 320 && shot.screen.height > 240, "%dx%d",
+        shot.screen.width, shot.screen.height);
+    CHECK (image_region_is_black (&shot.screen, 0, 0, shot.screen.width,
+            (shot.screen.height - 240) / 2), "top border not black");
+  }
+
+  image_clear (&shot.screen);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left (shot.name, &before);
+}
+
+static void
+test_system_memory_copied (void)
+{
+  Resources before = resources_now ();
+  Shot shot = { "system-memory", };
+  Stats st = { 0, };
+  GError *err;
+
+  g_print ("%s: upstream ignores the pool\n", shot.name);
+  err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=30"
+      " ! video/x-raw,format=BGRx,width=640,height=480,framerate=10/1 ! "
+      "identity drop-allocation=true ! dmaheapsink name=sink sync=false", &st, 5,
+      take_shot, &shot, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.frames_shown >= 30, "%" G_GUINT64_FORMAT, st.frames_shown);
+  CHECK (st.copies == st.frames_shown && st.imports == 0,
+      "copies %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT,
+      st.copies, st.imports);
+  check_pattern_on_screen (shot.name, &shot, 640, 480);
+
+  image_clear (&shot.screen);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left (shot.name, &before);
+}
+
+/* dma-buf memories whose fds are memfds: the import fails, the frame is
+ * copied. */
+static void
+test_unimportable_copied (void)
+{
+  Resources before = resources_now ();
+  GstElement *pipe = NULL, *src;
+  GstAllocator *alloc = gst_dmabuf_allocator_new ();
+  GstVideoInfo vinfo;
+  GstCaps *caps;
+  Stats st = { 0, };
+  Shot shot = { "memfd", };
+  gint i;
+
+  g_print ("%s: dma-buf memories the display cannot import\n", shot.name);
+  gst_video_info_set_format (&vinfo, GST_VIDEO_FORMAT_BGRx, 640, 480);
+  caps = gst_video_info_to_caps (&vinfo);
+
+  /* appsrc fed before PLAYING: 20 frames of pure red, then EOS. */
+  pipe = gst_parse_launch ("appsrc name=src format=time ! "
+      "dmaheapsink name=sink sync=false", NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  g_object_set (src, "caps", caps, "max-buffers", (guint64) 0, NULL);
+  for (i = 0; i < 20; i++) {
+    gint fd = memfd_create ("not-a-dmabuf", MFD_CLOEXEC);
+    GstBuffer *buf = gst_buffer_new ();
+    GstFlowReturn ret;
+    guint8 *p;
+    gsize j;
+
+    CHECK (fd >= 0 && ftruncate (fd, vinfo.size) == 0, "memfd");
+    p = mmap (NULL, vinfo.size, PROT_WRITE, MAP_SHARED, fd, 0);
+    for (j = 0; j < vinfo.size; j += 4) {
+      p[j] = 0;                 /* B */
+      p[j + 1] = 0;             /* G */
+      p[j + 2] = 255;           /* R */
+      p[j + 3] = 255;
+    }
+    munmap (p, vinfo.size);
+    gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (alloc, fd,
+            vinfo.size));
+    GST_BUFFER_PTS (buf) = i * GST_SECOND / 10;
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 10;
+    g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+    gst_buffer_unref (buf);
+  }
+  {
+    GstFlowReturn ret;
+
+    g_signal_emit_by_name (src, "end-of-stream", &ret);
+  }
+  gst_object_unref (src);
+  gst_caps_unref (caps);
+
+  {
+    /* run_pipeline parses a description; drive this one by hand. */
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+    GstMessage *msg;
+
+    gst_element_set_state (pipe, GST_STATE_PLAYING);
+    msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    CHECK (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS, "no EOS");
+    if (msg)
+      gst_message_unref (msg);
+    get_stats (sink, &st);
+    g_print ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
+        ", copies %" G_GUINT64_FORMAT "\n", st.frames_shown, st.imports,
+        st.copies);
+    /* The last frame is still on screen until the sink stops. */
+    take_shot (sink, &shot);
+    gst_element_set_state (pipe, GST_STATE_NULL);
+    gst_object_unref (sink);
+    gst_object_unref (bus);
+    gst_object_unref (pipe);
+  }
+
+  /* 20 buffers, the first shown twice (preroll, then playing). */
+  CHECK (st.frames_shown >= 20, "%" G_GUINT64_FORMAT, st.frames_shown);
+  CHECK (st.copies == st.frames_shown && st.imports == 0,
+      "copies %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT, st.copies,
+      st.imports);
+  if (shot.screen.rgb) {
+    const guint8 *c = shot.screen.rgb + ((gsize) shot.screen.height / 2 *
+        shot.screen.width + shot.screen.width / 2) * 3;
+
+    CHECK (c[0] == 255 && c[1] == 0 && c[2] == 0, "centre is %u,%u,%u",
+        c[0], c[1], c[2]);
+  }
+
+  image_clear (&shot.screen);
+  g_free (st.heap);
+  gst_object_unref (alloc);
+  check_nothing_left (shot.name, &before);
+}
+
+static void
+test_v4l2_zero_copy (void)
+{
+  Resources before;
+  Stats st = { 0, };
+  GError *err;
+  gint v4l2src_leak = 0, i;
+
+  /* GStreamer 1.22.0's v4l2src leaves its device fd and two GstPolls open
+   * after every run, whatever the sink: measure it with fakesink, and
+   * expect exactly that much more with dmaheapsink. The first run also
+   * opens what GLib keeps for the process. */
+  for (i = 0; i < 2; i++) {
+    before = resources_now ();
+    err = run_pipeline ("v4l2src device=/dev/video0 num-buffers=2 ! "
+        "fakesink", &st, 0, NULL, NULL, NULL);
+    CHECK (err == NULL, "%s", err->message);
+    g_clear_error (&err);
+    v4l2src_leak = count_fds () - before.fds;
+  }
+  g_print ("  v4l2src alone leaves %d fds open\n", v4l2src_leak);
+
+  g_print ("vivid: v4l2src io-mode=dmabuf-import into the sink's pool\n");
+  before = resources_now ();
+  before.fds += v4l2src_leak;
+  err = run_pipeline ("v4l2src device=/dev/video0 io-mode=dmabuf-import "
+      "num-buffers=40 ! video/x-raw,format=BGRx,width=640,height=480 ! "
+      "dmaheapsink name=sink", &st, 0, NULL, NULL, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.frames_shown >= 35, "%" G_GUINT64_FORMAT " frames shown",
+      st.frames_shown);
+  CHECK (st.copies == 0, "%" G_GUINT64_FORMAT " copies", st.copies);
+  CHECK (st.imports > 0 && st.cache_hits > 0, "imports %" G_GUINT64_FORMAT
+      ", hits %" G_GUINT64_FORMAT, st.imports, st.cache_hits);
+  CHECK (st.heap != NULL, "v4l2src did not take the heap pool");
+
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left ("vivid", &before);
+}
+
+static void
+test_not_master (void)
+{
+  Resources before;
+  Stats st = { 0, };
+  GError *err;
+  gint fd;
+
+  g_print ("not-master: another client holds " CARD "\n");
+  fd = open (CARD, O_RDWR | O_CLOEXEC);
+  CHECK (fd >= 0, "open " CARD ": %s", g_strerror (errno));
+  if (fd < 0)
+    return;
+  /* The first opener is master when there is none; make sure. */
+  drmSetMaster (fd);
+  CHECK (drmIsMaster (fd), "could not become master");
+  before = resources_now ();
+
+  err = run_pipeline ("videotestsrc num-buffers=5 ! dmaheapsink name=sink",
+      &st, 0, NULL, NULL, NULL);
+  CHECK (err != NULL && g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_BUSY), "%s", err ? err->message : "no error");
+  CHECK (err && strstr (err->message, CARD) != NULL, "%s",
+      err ? err->message : "");
+  CHECK (st.frames_shown == 0, "%" G_GUINT64_FORMAT, st.frames_shown);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left ("not-master", &before);
+
+  close (fd);
+}
+
+static void
+test_unknown_device_and_connector (void)
+{
+  Stats st = { 0, };
+  GError *err;
+
+  g_print ("bad settings: connector and plane that do not exist\n");
+  err = run_pipeline ("videotestsrc num-buffers=5 ! dmaheapsink name=sink "
+      "connector-id=9999", &st, 0, NULL, NULL, NULL);
+  CHECK (err && g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND), "%s", err ? err->message : "none");
+  g_clear_error (&err);
+
+  err = run_pipeline ("videotestsrc num-buffers=5 ! dmaheapsink name=sink "
+      "plane-id=9999", &st, 0, NULL, NULL, NULL);
+  CHECK (err && strstr (err->message, "no plane 9999"), "%s",
+      err ? err->message : "none");
+  g_clear_error (&err);
+  g_free (st.heap);
+}
+
+int
+main (int argc, char **argv)
+{
+  gboolean require_device = FALSE;
+  gchar **only = NULL;
+  GOptionEntry entries[] = {
+    {"require-device", 0, 0, G_OPTION_ARG_NONE, &require_device,
+        "Fail instead of skipping without " CARD, NULL},
+    {"only", 0, 0, G_OPTION_ARG_STRING_ARRAY, &only, "Run only these checks",
+        "NAME"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- dmaheapsink on a display");
+  GError *err = NULL;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+
+  if (!g_file_test (CARD, G_FILE_TEST_EXISTS)) {
+    g_print ("no %s: %s\n", CARD, require_device ? "FAIL" : "SKIP");
+    return require_device ? 1 : 77;
+  }
+  if (!gst_registry_check_feature_version (gst_registry_get (),
+          "dmaheapsink", 0, 0, 0)) {
+    g_printerr ("dmaheapsink not found: is GST_PLUGIN_PATH set?\n");
+    return 1;
+  }
+
+#define WANT(name) (!only || g_strv_contains ((const gchar * const *) only, name))
+  if (WANT ("pattern"))
+    test_pattern_zero_copy (TRUE);
+  if (WANT ("legacy"))
+    test_pattern_zero_copy (FALSE);
+  if (WANT ("small"))
+    test_small_frame_centred ();
+  if (WANT ("system"))
+    test_system_memory_copied ();
+  if (WANT ("memfd"))
+    test_unimportable_copied ();
+  if (WANT ("vivid"))
+    test_v4l2_zero_copy ();
+  if (WANT ("master"))
+    test_not_master ();
+  if (WANT ("settings"))
+    test_unknown_device_and_connector ();
+
+  g_strfreev (only);
+  g_print ("%s: %d failure(s)\n", failures ? "FAIL" : "PASS", failures);
+  return failures ? 1 : 0;
+}
