@@ -11,10 +11,11 @@
  * Run as root inside the VM (tools/vm/vm-run): it toggles the pool through
  * /sys/module/dma_heap_ext/parameters/pool_enable.
  *
- *   heap-bench [-n ITERATIONS] [-m MAP_ITERATIONS] [-w WARMUP]
+ *   heap-bench [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]
  *
  * -n: iterations of alloc + close per size and method (default 1000);
- * -m: of alloc + mmap + munmap + close (default 200; 0 skips that table).
+ * -m: of alloc + mmap + munmap + close (default 200; 0 skips that table);
+ * -s: sizes in KiB (default 4,1024,8192,32768).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -143,7 +144,7 @@ static struct stat_result summarize(double *t)
 
 /*
  * Time the methods in @ms round-robin, one iteration of each in turn, so
- * that the load of a shared host and TCG's moods hit them alike.
+ * that the load of a shared host hits them alike.
  */
 static void run_interleaved(const enum method *ms, int n, const int *fd_src,
 			    size_t len, int map, struct stat_result *out)
@@ -151,16 +152,18 @@ static void run_interleaved(const enum method *ms, int n, const int *fd_src,
 	double *t[N_METHODS] = { 0 };
 	int failed[N_METHODS] = { 0 };
 	void *scratch = malloc(len);
-	int i, j;
+	int i, j, k;
 
 	memset(scratch, 1, len);
 	for (j = 0; j < n; j++)
 		t[j] = calloc(iterations, sizeof(double));
 
 	for (i = -warmup; i < iterations; i++) {
-		for (j = 0; j < n; j++) {
+		/* and each goes first in turn: what ran before matters under TCG */
+		for (k = 0; k < n; k++) {
 			double us;
 
+			j = (i + warmup + k) % n;
 			if (failed[j])
 				continue;
 			us = one(ms[j], fd_src[j], len, map, scratch);
@@ -202,9 +205,11 @@ static void print_ratio(struct stat_result a, struct stat_result k)
 		printf(" %7s", "n/a");
 }
 
+static size_t sizes[8] = { 4096, 1 << 20, 8 << 20, 32 << 20 };
+static size_t n_sizes = 4;
+
 static void table(int map, int ours, int kernel, int udma)
 {
-	static const size_t sizes[] = { 4096, 1 << 20, 8 << 20, 32 << 20 };
 	struct stat_result r[N_METHODS];
 	double t0;
 	size_t s;
@@ -220,7 +225,7 @@ static void table(int map, int ours, int kernel, int udma)
 	}
 	printf(" nopool/k  pool/k\n");
 
-	for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+	for (s = 0; s < n_sizes; s++) {
 		size_t len = sizes[s];
 		enum method ms[N_METHODS];
 		int fds[N_METHODS], n = 0;
@@ -272,15 +277,20 @@ int main(int argc, char **argv)
 	char path[128];
 	int opt, ours, kernel = -1, udma;
 
-	while ((opt = getopt(argc, argv, "n:m:w:")) != -1) {
-		if (opt == 'n')
+	while ((opt = getopt(argc, argv, "n:m:s:w:")) != -1) {
+		if (opt == 's') {
+			char *tok = strtok(optarg, ",");
+
+			for (n_sizes = 0; tok && n_sizes < 8; tok = strtok(NULL, ","))
+				sizes[n_sizes++] = strtoull(tok, NULL, 0) << 10;
+		} else if (opt == 'n')
 			iterations = atoi(optarg);
 		else if (opt == 'm')
 			map_iterations = atoi(optarg);
 		else if (opt == 'w')
 			warmup = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-n ITERATIONS] [-m MAP_ITERATIONS] [-w WARMUP]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]\n", argv[0]);
 			return 2;
 		}
 	}
