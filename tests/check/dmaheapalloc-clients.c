@@ -98,8 +98,8 @@ GST_START_TEST (test_v4l2src_dmabuf_import)
     g_free (desc);
   }
 
-  /* heaps opened after the first run hold one fd each */
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds + heaps->len - 1);
+  /* every heap was opened (and stays open) before the first run */
+  dmaheap_test_assert_fds (fds);
   g_print ("  v4l2 %s the imported fds (%u renewals) with GStreamer %s\n",
       renewals ? "closed" : "did not close", renewals,
       gst_version_string ());
@@ -129,7 +129,7 @@ count_kmssink_log (GstDebugCategory * category, GstDebugLevel level,
 
 GST_START_TEST (test_kmssink_imports)
 {
-  gchar *desc;
+  gchar *desc, *heap;
   Stats stats = { 0, };
   guint fds;
 
@@ -139,10 +139,14 @@ GST_START_TEST (test_kmssink_imports)
   gst_debug_set_threshold_for_name ("kmssink", GST_LEVEL_LOG);
   gst_debug_set_threshold_for_name ("GST_PERFORMANCE", GST_LEVEL_INFO);
 
+  /* The default heap: a bounded contiguous heap may not hold the 3 MiB
+   * frames kmssink and videotestsrc keep between them. */
+  heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, NULL);
+  fail_unless (heap != NULL);
   desc = g_strdup_printf ("videotestsrc num-buffers=20 pattern=smpte ! "
       "video/x-raw,format=BGRx,width=1024,height=768 ! dmaheapalloc name=a "
-      "heap=%s ! kmssink driver-name=cirrus",
-      (gchar *) g_ptr_array_index (heaps, 0));
+      "heap=%s ! kmssink driver-name=cirrus", heap);
+  g_free (heap);
   run_pipeline (desc, &stats);
   fds = dmaheap_test_count_fds ();
   g_print ("  kmssink: %d imports, %d copies\n", kms_imports, kms_copies);
@@ -152,7 +156,7 @@ GST_START_TEST (test_kmssink_imports)
   fail_unless_equals_int (kms_copies, 0);
 
   run_pipeline (desc, &stats);
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
   g_free (desc);
 
   gst_debug_remove_log_function (count_kmssink_log);

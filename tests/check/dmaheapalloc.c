@@ -479,7 +479,7 @@ GST_START_TEST (test_no_fd_leak)
     gst_harness_teardown (h);
   }
 
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
 }
 
 GST_END_TEST;

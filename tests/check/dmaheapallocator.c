@@ -353,7 +353,7 @@ GST_START_TEST (test_pool_on_heaps)
     fail_unless (gst_buffer_pool_set_active (pool, FALSE));
     gst_object_unref (pool);
   }
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
 }
 
 GST_END_TEST;
@@ -402,7 +402,7 @@ GST_START_TEST (test_pool_survives_closed_fd)
     fail_unless (S_ISCHR (other.st_mode), "fd %d was closed by the pool", fd);
     close (fd);
     /* the pool's fds are gone, the /dev/null one too */
-    fail_unless_equals_int (dmaheap_test_count_fds (), fds - 2);
+    dmaheap_test_assert_fds (fds - 2);
   }
 }
 
@@ -425,7 +425,7 @@ GST_START_TEST (test_no_fd_leak)
     }
     gst_object_unref (alloc);
   }
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
 }
 
 GST_END_TEST;

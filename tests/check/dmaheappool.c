@@ -466,7 +466,7 @@ GST_START_TEST (test_importer_closes_fd)
       after.st_dev, "the buffer's fd is not its memory any more");
   check_filled (buf, 0x5a);
   gst_buffer_unref (buf);
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
   fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fd_renewals (pool), 1);
 
   fail_unless (gst_buffer_pool_set_active (pool, FALSE));
@@ -518,7 +518,7 @@ GST_START_TEST (test_importer_closes_fd_number_reused)
   fail_unless (S_ISCHR (other.st_mode) && major (other.st_rdev) == 1 &&
       minor (other.st_rdev) == 3, "fd %d is no longer /dev/null", fd);
   close (fd);
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
 }
 
 GST_END_TEST;
@@ -572,7 +572,7 @@ GST_START_TEST (test_no_fd_leak)
     gst_buffer_unref (bufs[0]);
     gst_object_unref (pool);
   }
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
   gst_object_unref (alloc);
 }
 
@@ -631,7 +631,7 @@ GST_START_TEST (test_heap_alloc_failure)
   fail_if (gst_buffer_pool_set_config (pool, config));
   gst_object_unref (pool);
 
-  fail_unless_equals_int (dmaheap_test_count_fds (), fds);
+  dmaheap_test_assert_fds (fds);
   gst_caps_unref (caps);
   dmaheap_test_remove_tree (dir);
   g_free (dir);

@@ -64,6 +64,37 @@ dmaheap_test_count_fds (void)
   return n - 1;
 }
 
+/* "fd -> target" of every open fd, one per line, for messages. */
+static inline gchar *
+dmaheap_test_describe_fds (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  GString *s = g_string_new (NULL);
+  const gchar *entry;
+
+  g_assert (dir);
+  while ((entry = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/fd", entry, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    g_string_append_printf (s, "  %s -> %s\n", entry, GST_STR_NULL (target));
+    g_free (target);
+    g_free (path);
+  }
+  g_dir_close (dir);
+
+  return g_string_free (s, FALSE);
+}
+
+/* Fails, listing the open fds, unless @expected fds are open. */
+#define dmaheap_test_assert_fds(expected) G_STMT_START {                  \
+  guint _n = dmaheap_test_count_fds ();                                   \
+  if (_n != (guint) (expected)) {                                         \
+    gchar *_fds = dmaheap_test_describe_fds ();                           \
+    fail ("%u fds open, expected %u:\n%s", _n, (guint) (expected), _fds); \
+  }                                                                       \
+} G_STMT_END
+
 /* Names of the heaps in /dev/dma_heap that can allocate a page, or NULL
  * when none can. */
 static inline GPtrArray *
