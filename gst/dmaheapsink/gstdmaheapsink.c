@@ -1906,6 +1906,25 @@ mode_failed:
   }
 }
 
+#ifdef HAVE_DMAHEAP
+/* Frames in flight: upstream's, a queue's, the pending and shown ones. */
+#define MIN_HEAP_FRAMES 8
+
+/* Whether a bounded heap (a carveout or CMA area) has room for a pool. */
+static gboolean
+heap_holds_frames (const gchar * heap, gsize frame_size)
+{
+  GstDmaHeapInfo *info = gst_dma_heap_info_query (heap, NULL);
+  gboolean ok = TRUE;
+
+  if (info && info->total_bytes > 0)
+    ok = info->total_bytes >= (guint64) frame_size * MIN_HEAP_FRAMES;
+  if (info)
+    gst_dma_heap_info_free (info);
+  return ok;
+}
+#endif
+
 /* The ALLOCATION answer: heap buffers the display can scan out. */
 static gboolean
 gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
@@ -1945,6 +1964,15 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
         GST_WARNING_OBJECT (self, "no heap for %s: %s", self->devpath,
             err->message);
         g_clear_error (&err);
+      } else if (!heap_holds_frames (heap, vinfo.size)) {
+        /* A pool that runs dry stops the stream; frames from a heap the
+         * display cannot import are copied, which is slower but shows. */
+        GST_WARNING_OBJECT (self, "heap %s (chosen for %s) cannot hold %d "
+            "frames of %" G_GSIZE_FORMAT " bytes: using the default heap; set "
+            "heap=%s to insist", heap, self->devpath, MIN_HEAP_FRAMES,
+            vinfo.size, heap);
+        g_free (heap);
+        heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, NULL);
       }
     }
 
