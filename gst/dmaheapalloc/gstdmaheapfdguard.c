@@ -46,8 +46,23 @@
 
 #include <gst/allocators/allocators.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_fd_guard_debug);
-#define GST_CAT_DEFAULT gst_dma_heap_fd_guard_debug
+#ifndef GST_DISABLE_GST_DEBUG
+#define GST_CAT_DEFAULT ensure_debug_category ()
+static GstDebugCategory *
+ensure_debug_category (void)
+{
+  static gsize cat = 0;
+
+  if (g_once_init_enter (&cat)) {
+    gsize done = (gsize) _gst_debug_category_new ("dmaheapfdguard", 0,
+        "dma-buf heap fd guard");
+
+    g_once_init_leave (&cat, done);
+  }
+
+  return (GstDebugCategory *) cat;
+}
+#endif
 
 typedef struct
 {
@@ -63,8 +78,6 @@ guard_quark (void)
   static gsize quark;
 
   if (g_once_init_enter (&quark)) {
-    GST_DEBUG_CATEGORY_INIT (gst_dma_heap_fd_guard_debug, "dmaheapfdguard",
-        0, "dma-buf heap fd guard");
     g_once_init_leave (&quark,
         g_quark_from_static_string ("GstDmaHeapFdGuard"));
   }

@@ -40,18 +40,32 @@
 
 #include <dma-heap-ext.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_info_debug);
-#define GST_CAT_DEFAULT gst_dma_heap_info_debug
+#ifndef GST_DISABLE_GST_DEBUG
+#define GST_CAT_DEFAULT ensure_debug_category ()
+/* Plain functions log here too: the category cannot wait for a type. */
+static GstDebugCategory *
+ensure_debug_category (void)
+{
+  static gsize cat = 0;
+
+  if (g_once_init_enter (&cat)) {
+    gsize done = (gsize) _gst_debug_category_new ("dmaheapinfo", 0,
+        "dma-buf heap discovery");
+
+    g_once_init_leave (&cat, done);
+  }
+
+  return (GstDebugCategory *) cat;
+}
+#endif
 
 #define DEFAULT_HEAP_DIR "/dev/dma_heap"
 #define DEFAULT_SYSFS_DIR "/sys"
 
 G_DEFINE_QUARK (gst-dma-heap-error-quark, gst_dma_heap_error);
 
-G_DEFINE_BOXED_TYPE_WITH_CODE (GstDmaHeapInfo, gst_dma_heap_info,
-    gst_dma_heap_info_copy, gst_dma_heap_info_free,
-    GST_DEBUG_CATEGORY_INIT (gst_dma_heap_info_debug, "dmaheapinfo", 0,
-        "dma-buf heap discovery"));
+G_DEFINE_BOXED_TYPE (GstDmaHeapInfo, gst_dma_heap_info,
+    gst_dma_heap_info_copy, gst_dma_heap_info_free);
 
 /* What heap names mean on the systems where they are found. Order is the
  * preference among heaps that are otherwise equal. */
