@@ -138,6 +138,7 @@ struct _GstDmaHeapSink
   gboolean use_atomic;
   gchar *heap;
   GstVideoRectangle render_rect;        /* w == 0: the whole CRTC */
+  gboolean layout_dirty;        /* render_rect changed since the layout */
 
   /* the device, from start() to stop() */
   gint fd;
@@ -770,6 +771,39 @@ kms_copy_to_dumb (GstDmaHeapSink * self, GstBuffer * buf,
   return ret;
 }
 
+/* Copies @buf into a free dumb buffer and says which part of it to show
+ * where: the whole frame for src/dst when the plane can place it, else the
+ * whole screen with the frame already where it belongs. */
+static GstKmsDumb *
+kms_copy_frame (GstDmaHeapSink * self, GstBuffer * buf,
+    GstVideoRectangle * src, GstVideoRectangle * dst)
+{
+  GstKmsDumb *dumb = kms_get_free_dumb (self);
+
+  if (!dumb)
+    return NULL;
+
+  if (self->dumbs_fullscreen) {
+    if (!kms_copy_to_dumb (self, buf, &self->src, self->dst.x, self->dst.y,
+            dumb))
+      return NULL;
+    src->x = src->y = dst->x = dst->y = 0;
+    src->w = dst->w = self->mode.hdisplay;
+    src->h = dst->h = self->mode.vdisplay;
+  } else {
+    GstVideoRectangle whole = { 0, 0, GST_VIDEO_INFO_WIDTH (&self->vinfo),
+      GST_VIDEO_INFO_HEIGHT (&self->vinfo)
+    };
+
+    if (!kms_copy_to_dumb (self, buf, &whole, 0, 0, dumb))
+      return NULL;
+    *src = self->src;
+    *dst = self->dst;
+  }
+
+  return dumb;
+}
+
 /* ------------------------------------------------------------------------ */
 /* import                                                                    */
 /* ------------------------------------------------------------------------ */
@@ -1169,6 +1203,7 @@ kms_get_area (GstDmaHeapSink * self, GstVideoRectangle * area)
 {
   GST_OBJECT_LOCK (self);
   *area = self->render_rect;
+  self->layout_dirty = FALSE;
   GST_OBJECT_UNLOCK (self);
 
   if (area->w <= 0 || area->h <= 0) {
@@ -1214,6 +1249,51 @@ kms_set_mode (GstDmaHeapSink * self, const drmModeModeInfo * mode)
   return TRUE;
 }
 
+/* A mode of exactly the frame's size, when the connector has one. */
+static gboolean
+kms_set_mode_of_frame_size (GstDmaHeapSink * self, gboolean * found)
+{
+  gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+  gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+  gint idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, FALSE);
+
+  *found = idx >= 0 && self->modes[idx].hdisplay == vw
+      && self->modes[idx].vdisplay == vh;
+  if (!*found)
+    return TRUE;
+  return kms_set_mode (self, &self->modes[idx]);
+}
+
+/* Whether the frame should get a mode of its own size: the plane does not
+ * scale, the frame is not the mode's size, and either the plane cannot show
+ * it elsewhere than full screen, or the mode is ours anyway, or the frame
+ * would be cropped. */
+static gboolean
+kms_wants_frame_sized_mode (GstDmaHeapSink * self)
+{
+  gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+  gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+
+  if (self->plane_can_scale
+      || (self->mode.hdisplay == vw && self->mode.vdisplay == vh))
+    return FALSE;
+
+  return self->plane_fullscreen_only || self->mode_set_by_us
+      || vw > self->mode.hdisplay || vh > self->mode.vdisplay;
+}
+
+/* With a test framebuffer (atomic): can the plane show the frame 1:1 in the
+ * render area of the current mode? */
+static gboolean
+kms_test_unscaled (GstDmaHeapSink * self, guint32 test_fb)
+{
+  GstVideoRectangle area, src, dst;
+
+  kms_get_area (self, &area);
+  gst_kms_compute_layout (&self->vinfo, &area, FALSE, &src, &dst);
+  return kms_test_layout (self, test_fb, &src, &dst);
+}
+
 /* Chooses mode, scaling and layout for the negotiated format: see the
  * element documentation for the rules. */
 static gboolean
@@ -1222,8 +1302,7 @@ kms_configure_output (GstDmaHeapSink * self)
   const GstKmsPlaneDesc *plane = &self->planes[self->plane];
   gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
   gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
-  GstVideoRectangle area, full = { 0, 0, vw, vh };
-  gboolean can_scale, force, crtc_active;
+  gboolean can_scale, force, crtc_active, found;
   GstKmsDumb test = { 0, };
   gint idx;
 
@@ -1247,48 +1326,34 @@ kms_configure_output (GstDmaHeapSink * self)
   self->plane_fullscreen_only = plane->type == DRM_PLANE_TYPE_PRIMARY;
   self->plane_can_scale = can_scale && !self->plane_fullscreen_only;
 
-  if (self->atomic && kms_dumb_create (self,
+  if (!self->atomic || !kms_dumb_create (self,
           GST_VIDEO_INFO_FORMAT (&self->vinfo), vw, vh, &test)) {
-    GstVideoRectangle src, dst;
-
-    kms_get_area (self, &area);
-    if (can_scale) {
-      gst_kms_compute_layout (&self->vinfo, &area, TRUE, &src, &dst);
-      self->plane_can_scale = kms_test_layout (self, test.fb_id, &src, &dst);
-    }
-    if (!self->plane_can_scale) {
-      gst_kms_compute_layout (&self->vinfo, &area, FALSE, &src, &dst);
-      self->plane_fullscreen_only = !kms_test_layout (self, test.fb_id, &src,
-          &dst);
-    } else {
-      self->plane_fullscreen_only = FALSE;
-    }
-
-    /* A plane that can neither scale nor move shows the frame without a
-     * copy only in a mode of the frame's size. */
-    if (!self->plane_can_scale && self->plane_fullscreen_only
-        && (self->mode.hdisplay != vw || self->mode.vdisplay != vh)) {
-      idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, FALSE);
-      if (idx >= 0 && self->modes[idx].hdisplay == vw
-          && self->modes[idx].vdisplay == vh) {
-        if (!kms_set_mode (self, &self->modes[idx])) {
-          kms_dumb_destroy (self, &test);
-          return FALSE;
-        }
-        self->plane_fullscreen_only = !kms_test_layout (self, test.fb_id,
-            &full, &full);
-      }
-    }
-    kms_dumb_destroy (self, &test);
-  } else if (self->plane_fullscreen_only
-      && (self->mode.hdisplay != vw || self->mode.vdisplay != vh)) {
-    idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, FALSE);
-    if (idx >= 0 && self->modes[idx].hdisplay == vw
-        && self->modes[idx].vdisplay == vh
-        && !kms_set_mode (self, &self->modes[idx]))
-      return FALSE;
+    /* Legacy: nothing to ask, the first frames tell (see show_frame). */
+    if (kms_wants_frame_sized_mode (self))
+      return kms_set_mode_of_frame_size (self, &found);
+    return TRUE;
   }
 
+  if (can_scale) {
+    GstVideoRectangle area, src, dst;
+
+    kms_get_area (self, &area);
+    gst_kms_compute_layout (&self->vinfo, &area, TRUE, &src, &dst);
+    self->plane_can_scale = kms_test_layout (self, test.fb_id, &src, &dst);
+  }
+  self->plane_fullscreen_only = !self->plane_can_scale
+      && !kms_test_unscaled (self, test.fb_id);
+
+  if (kms_wants_frame_sized_mode (self)) {
+    if (!kms_set_mode_of_frame_size (self, &found)) {
+      kms_dumb_destroy (self, &test);
+      return FALSE;
+    }
+    if (found)
+      self->plane_fullscreen_only = !kms_test_unscaled (self, test.fb_id);
+  }
+
+  kms_dumb_destroy (self, &test);
   return TRUE;
 }
 
@@ -1353,7 +1418,7 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   GstKmsDumb *dumb = NULL;
   GstFlowReturn flow;
   guint32 fb_id, fb_w, fb_h;
-  gboolean skip_vsync;
+  gboolean skip_vsync, layout_dirty;
   gint ret;
 
   if (G_UNLIKELY (self->plane < 0))
@@ -1361,7 +1426,11 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
 
   GST_OBJECT_LOCK (self);
   skip_vsync = self->skip_vsync;
+  layout_dirty = self->layout_dirty;
   GST_OBJECT_UNLOCK (self);
+
+  if (layout_dirty)
+    kms_update_layout (self);
 
   if (self->flip_pending) {
     flow = kms_wait_flip (self, !skip_vsync);
@@ -1377,6 +1446,7 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   }
 
 retry:
+  dumb = NULL;
   src = self->src;
   dst = self->dst;
   fb_w = GST_VIDEO_INFO_WIDTH (&self->vinfo);
@@ -1384,27 +1454,13 @@ retry:
   fb_id = kms_fb_for_buffer (self, buf);
 
   if (!fb_id) {
-    dumb = kms_get_free_dumb (self);
+    dumb = kms_copy_frame (self, buf, &src, &dst);
     if (!dumb)
-      goto no_dumb;
-    if (self->dumbs_fullscreen) {
-      if (!kms_copy_to_dumb (self, buf, &self->src, self->dst.x, self->dst.y,
-              dumb))
-        goto copy_failed;
-      src.x = src.y = 0;
-      src.w = dst.w = self->mode.hdisplay;
-      src.h = dst.h = self->mode.vdisplay;
-      dst.x = dst.y = 0;
-      kms_warn_copy (self, "the display plane can neither scale nor be "
-          "positioned, and the frame is not the size of a mode");
-    } else {
-      GstVideoRectangle whole = { 0, 0, fb_w, fb_h };
-
-      if (!kms_copy_to_dumb (self, buf, &whole, 0, 0, dumb))
-        goto copy_failed;
-      kms_warn_copy (self, "the buffers are not dma-bufs the display device "
-          "can import");
-    }
+      goto copy_failed;
+    kms_warn_copy (self, self->dumbs_fullscreen ?
+        "the display plane can neither scale nor be positioned, and the "
+        "frame is not the size of a mode" :
+        "the buffers are not dma-bufs the display device can import");
     fb_id = dumb->fb_id;
     fb_w = dumb->width;
     fb_h = dumb->height;
@@ -1415,9 +1471,10 @@ retry:
 
   ret = kms_show_fb (self, dumb ? NULL : buf, fb_id, fb_w, fb_h, &src, &dst,
       skip_vsync);
+  /* Legacy drivers cannot be asked beforehand, and a new render rectangle
+   * is not tested: learn from the refusal and show the frame another way. */
   if (ret == -EINVAL || ret == -ERANGE) {
-    if (!self->atomic && self->plane_can_scale
-        && (src.w != dst.w || src.h != dst.h)) {
+    if (self->plane_can_scale && (src.w != dst.w || src.h != dst.h)) {
       /* What kmssink fails on: tell by trying, then stop scaling. */
       GST_INFO_OBJECT (self, "plane %u cannot scale: showing frames 1:1",
           self->planes[self->plane].id);
@@ -1425,7 +1482,7 @@ retry:
       kms_update_layout (self);
       goto retry;
     }
-    if (!self->atomic && !self->plane_fullscreen_only) {
+    if (!self->plane_fullscreen_only && !rect_is_fullscreen (self, &dst)) {
       GST_INFO_OBJECT (self, "plane %u must cover the CRTC",
           self->planes[self->plane].id);
       self->plane_fullscreen_only = TRUE;
@@ -1439,19 +1496,12 @@ retry:
   return GST_FLOW_OK;
 
   /* ERRORS */
-no_dumb:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not allocate a %s dumb buffer on %s to copy a frame into",
-            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&self->vinfo)),
-            self->devpath), (NULL));
-    return GST_FLOW_ERROR;
-  }
 copy_failed:
   {
-    GST_ELEMENT_ERROR (self, STREAM, FAILED,
-        ("Could not copy a frame that the display cannot import"),
-        ("mapping %" GST_PTR_FORMAT " failed", buf));
+    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
+        ("Could not copy a %s frame that %s cannot show directly",
+            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&self->vinfo)),
+            self->devpath), ("no dumb buffer, or the frame cannot be mapped"));
     return GST_FLOW_ERROR;
   }
 commit_failed:
@@ -1480,6 +1530,7 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   drmModeRes *res = NULL;
   gchar *device;
   gint connector_id, plane_id, crtc_index;
+  GstCaps *caps = NULL;
   guint64 cap = 0;
   gboolean use_atomic;
 
@@ -1547,10 +1598,12 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   if (plane_id >= 0 && !kms_has_plane (self, plane_id))
     goto no_such_plane;
 
-  self->allowed_caps = kms_caps_for_crtc (self, res->max_width,
-      res->max_height);
-  if (gst_caps_is_empty (self->allowed_caps))
+  caps = kms_caps_for_crtc (self, res->max_width, res->max_height);
+  if (gst_caps_is_empty (caps))
     goto no_formats;
+  GST_OBJECT_LOCK (self);
+  self->allowed_caps = g_steal_pointer (&caps);
+  GST_OBJECT_UNLOCK (self);
 
   self->cache = gst_kms_fb_cache_new (FB_CACHE_CAPACITY, FB_CACHE_MAX_AGE,
       kms_release_fb, self);
@@ -1574,9 +1627,13 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   /* ERRORS */
 no_device:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Could not find a DRM device driving a connected display"),
-        ("%s", why->str));
+    if (self->devpath)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Could not use DRM device %s", self->devpath), ("%s", why->str));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Could not find a DRM device driving a connected display"),
+          ("%s", why->str));
     goto fail;
   }
 not_master:
@@ -1641,6 +1698,7 @@ no_formats:
   }
 fail:
   {
+    gst_clear_caps (&caps);
     if (conn)
       drmModeFreeConnector (conn);
     if (res)
@@ -1739,7 +1797,9 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
   g_clear_pointer (&self->modes, g_free);
   self->n_modes = 0;
   g_clear_pointer (&self->saved_crtc, drmModeFreeCrtc);
+  GST_OBJECT_LOCK (self);
   gst_clear_caps (&self->allowed_caps);
+  GST_OBJECT_UNLOCK (self);
   g_clear_pointer (&self->devpath, g_free);
   self->mode_set_by_us = FALSE;
   self->modeset_pending = FALSE;
@@ -1774,9 +1834,10 @@ gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
   GstCaps *caps;
 
-  if (self->allowed_caps)
-    caps = gst_caps_ref (self->allowed_caps);
-  else
+  GST_OBJECT_LOCK (self);
+  caps = self->allowed_caps ? gst_caps_ref (self->allowed_caps) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  if (!caps)
     caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
 
   if (filter) {
@@ -2019,6 +2080,7 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 static void
 kms_drain (GstDmaHeapSink * self)
 {
+  GstVideoRectangle src, dst;
   GstBuffer *last;
   GstKmsDumb *dumb;
   gint ret;
@@ -2029,15 +2091,8 @@ kms_drain (GstDmaHeapSink * self)
     return;
 
   last = gst_buffer_ref (self->displayed);
-  dumb = kms_get_free_dumb (self);
-  if (dumb && kms_copy_to_dumb (self, last, &self->src,
-          self->dumbs_fullscreen ? self->dst.x : 0,
-          self->dumbs_fullscreen ? self->dst.y : 0, dumb)) {
-    GstVideoRectangle src = self->src, dst = self->dst;
-
-    if (self->dumbs_fullscreen) {
-      src = dst;
-    }
+  dumb = kms_copy_frame (self, last, &src, &dst);
+  if (dumb) {
     ret = kms_show_fb (self, NULL, dumb->fb_id, dumb->width, dumb->height,
         &src, &dst, FALSE);
     if (ret == 0)
@@ -2096,13 +2151,11 @@ gst_dma_heap_sink_set_render_rectangle (GstVideoOverlay * overlay, gint x,
   } else {
     memset (&self->render_rect, 0, sizeof (self->render_rect));
   }
-  GST_OBJECT_UNLOCK (self);
 
-  /* Takes effect from the next frame (and mode). */
-  GST_PAD_STREAM_LOCK (GST_BASE_SINK_PAD (self));
-  if (self->plane >= 0)
-    kms_update_layout (self);
-  GST_PAD_STREAM_UNLOCK (GST_BASE_SINK_PAD (self));
+  /* Takes effect from the next frame: the streaming thread may be waiting
+   * in preroll with the stream lock held. */
+  self->layout_dirty = TRUE;
+  GST_OBJECT_UNLOCK (self);
 }
 
 static void

@@ -17,6 +17,9 @@
  *    centred, black around it;
  *  - buffers that are not dma-bufs (identity drop-allocation=true) and
  *    dma-bufs the display cannot import (memfds): copied, counted, shown;
+ *  - a render rectangle on that plane: the frame cropped into it (copied);
+ *  - caps changing mid-stream: a new mode and pool, still zero copies;
+ *  - heap=system (the in-kernel heap on 6.12): zero copies;
  *  - v4l2src io-mode=dmabuf-import from vivid: zero copies;
  *  - not DRM master: a clear error naming the device;
  *  - after each pipeline: no framebuffer, fd or heap buffer left behind.
@@ -323,6 +326,7 @@ typedef struct
 {
   guint64 frames_shown, imports, cache_hits, copies, drops;
   gchar *heap;
+  gint display_width, display_height;
 } Stats;
 
 static void
@@ -339,6 +343,8 @@ get_stats (GstElement * sink, Stats * st)
   g_free (st->heap);
   st->heap = g_strdup (gst_structure_get_string (s, "heap"));
   gst_structure_free (s);
+  g_object_get (sink, "display-width", &st->display_width, "display-height",
+      &st->display_height, NULL);
 }
 
 typedef void (*WhileShowing) (GstElement * sink, gpointer data);
@@ -650,6 +656,115 @@ test_unimportable_copied (void)
   check_nothing_left (shot.name, &before);
 }
 
+/* The frame cropped (cirrus cannot scale) into a corner of the screen. */
+static void
+test_render_rectangle (void)
+{
+  Resources before = resources_now ();
+  Shot shot = { "render-rectangle", };
+  Image expected = { 0, }, crop = { 0, };
+  Stats st = { 0, };
+  GError *err;
+  gint y;
+
+  g_print ("%s: 640x480 into <0,0,320,240>\n", shot.name);
+  err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=30"
+      " ! video/x-raw,format=BGRx,width=640,height=480,framerate=10/1 ! "
+      "dmaheapsink name=sink sync=false render-rectangle=<0,0,320,240>", &st,
+      5, take_shot, &shot, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.frames_shown >= 30 && st.copies == st.frames_shown,
+      "shown %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT,
+      st.frames_shown, st.copies);
+  CHECK (image_from_pattern ("smpte", 640, 480, &expected), "reference");
+  if (shot.screen.rgb && expected.rgb) {
+    gdouble mismatch;
+
+    /* The centre 320x240 of the frame, at the top left of the screen. */
+    crop.width = 320;
+    crop.height = 240;
+    crop.rgb = g_malloc (320 * 240 * 3);
+    for (y = 0; y < 240; y++)
+      memcpy (crop.rgb + y * 320 * 3,
+          expected.rgb + ((gsize) (y + 120) * 640 + 160) * 3, 320 * 3);
+    mismatch = image_mismatch (&shot.screen, 0, 0, &crop, 240 * 2 / 3);
+    g_print ("  %s: %.3f%% of the pixels differ\n", shot.name,
+        mismatch * 100);
+    CHECK (mismatch < 0.001, "%.2f%% differ", mismatch * 100);
+    CHECK (image_region_is_black (&shot.screen, 320, 0,
+            shot.screen.width - 320, shot.screen.height), "outside the "
+        "rectangle is not black");
+  }
+
+  image_clear (&crop);
+  image_clear (&expected);
+  image_clear (&shot.screen);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left (shot.name, &before);
+}
+
+/* Caps change mid-stream: a new mode, a new pool, still no copies. */
+static void
+set_caps_800x600 (GstElement * sink, gpointer data)
+{
+  GstObject *pipe = gst_element_get_parent (sink);
+  GstElement *filter = gst_bin_get_by_name (GST_BIN (pipe), "filter");
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+      "width=800,height=600,framerate=10/1");
+
+  g_object_set (filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+  gst_object_unref (filter);
+  gst_object_unref (pipe);
+}
+
+static void
+test_renegotiation (void)
+{
+  Resources before = resources_now ();
+  Stats st = { 0, };
+  GError *err;
+
+  g_print ("renegotiation: 640x480, then 800x600 from frame 5\n");
+  err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=30"
+      " ! capsfilter name=filter caps=video/x-raw,format=BGRx,width=640,"
+      "height=480,framerate=10/1 ! dmaheapsink name=sink sync=false", &st, 5,
+      set_caps_800x600, NULL, NULL);
+
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.display_width == 800 && st.display_height == 600, "mode %dx%d",
+      st.display_width, st.display_height);
+  CHECK (st.frames_shown >= 30 && st.copies == 0, "shown %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.copies);
+  /* Buffers of both pools were imported. */
+  CHECK (st.imports >= 4, "imports %" G_GUINT64_FORMAT, st.imports);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left ("renegotiation", &before);
+}
+
+static void
+test_heap_system (void)
+{
+  Resources before = resources_now ();
+  Stats st = { 0, };
+  GError *err;
+
+  g_print ("heap=system: the system heap (in-kernel on 6.12)\n");
+  err = run_pipeline ("videotestsrc num-buffers=20 ! video/x-raw,format=BGRx,"
+      "width=640,height=480 ! dmaheapsink name=sink sync=false heap=system",
+      &st, 0, NULL, NULL, NULL);
+  CHECK (err == NULL, "%s", err->message);
+  CHECK (st.frames_shown >= 20 && st.copies == 0, "shown %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.copies);
+  CHECK (g_strcmp0 (st.heap, "system") == 0, "heap %s", st.heap);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left ("heap=system", &before);
+}
+
 static void
 test_v4l2_zero_copy (void)
 {
@@ -789,6 +904,12 @@ main (int argc, char **argv)
     test_system_memory_copied ();
   if (WANT ("memfd"))
     test_unimportable_copied ();
+  if (WANT ("rectangle"))
+    test_render_rectangle ();
+  if (WANT ("renegotiate"))
+    test_renegotiation ();
+  if (WANT ("heap-system"))
+    test_heap_system ();
   if (WANT ("vivid"))
     test_v4l2_zero_copy ();
   if (WANT ("master"))
