@@ -63,8 +63,7 @@ select_heap_cb (GstElement * element, GstCaps * caps,
   const GstDmaHeapInfo *contiguous;
   gchar *caps_str = gst_caps_to_string (caps);
 
-  g_print ("select-heap: %s\n  element's choice: %s\n", caps_str,
-      default_heap);
+  g_print ("select-heap: %s\n  element's choice: %s\n", caps_str, default_heap);
   g_free (caps_str);
 
   if (!gst_video_info_from_caps (&vinfo, caps)) {

@@ -370,8 +370,7 @@ config_failed:
 }
 
 static gboolean
-gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self,
-    GstQuery * query)
+gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self, GstQuery * query)
 {
   GstQuery *dquery;
   GstCaps *caps;
@@ -462,8 +461,7 @@ setup_copy_pool (GstDmaHeapAlloc * self)
   gchar *downstream_heap, *heap;
   guint min_buffers;
 
-  dquery = query_downstream (self, self->caps, &downstream_heap,
-      &min_buffers);
+  dquery = query_downstream (self, self->caps, &downstream_heap, &min_buffers);
   if (dquery)
     gst_query_unref (dquery);
 
@@ -551,8 +549,7 @@ copy_meta (GstBuffer * inbuf, GstMeta ** meta, gpointer user_data)
 }
 
 static GstFlowReturn
-copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf,
-    GstBuffer ** outbuf)
+copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf, GstBuffer ** outbuf)
 {
   GstVideoFrame in_frame, out_frame;
   GstBuffer *out = NULL;

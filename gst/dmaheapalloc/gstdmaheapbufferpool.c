@@ -266,8 +266,7 @@ wrong_min_max:
   }
 wrong_alignment:
   {
-    GST_ERROR_OBJECT (self, "cannot align %" GST_PTR_FORMAT " as asked",
-        caps);
+    GST_ERROR_OBJECT (self, "cannot align %" GST_PTR_FORMAT " as asked", caps);
     return FALSE;
   }
 planes_out_of_order:
@@ -400,8 +399,7 @@ renew_failed:
 }
 
 static void
-gst_dma_heap_buffer_pool_reset_buffer (GstBufferPool * pool,
-    GstBuffer * buffer)
+gst_dma_heap_buffer_pool_reset_buffer (GstBufferPool * pool, GstBuffer * buffer)
 {
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
   gboolean tagged = GST_BUFFER_FLAG_IS_SET (buffer,

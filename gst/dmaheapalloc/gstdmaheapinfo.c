@@ -62,7 +62,11 @@ ensure_debug_category (void)
 #define DEFAULT_HEAP_DIR "/dev/dma_heap"
 #define DEFAULT_SYSFS_DIR "/sys"
 
-G_DEFINE_QUARK (gst-dma-heap-error-quark, gst_dma_heap_error);
+GQuark
+gst_dma_heap_error_quark (void)
+{
+  return g_quark_from_static_string ("gst-dma-heap-error-quark");
+}
 
 G_DEFINE_BOXED_TYPE (GstDmaHeapInfo, gst_dma_heap_info,
     gst_dma_heap_info_copy, gst_dma_heap_info_free);
@@ -80,7 +84,8 @@ static const HeapNameMeaning heap_names[] = {
   {"system", FALSE, GST_DMA_HEAP_FLAG_CACHED},
   {"system-ext", FALSE, GST_DMA_HEAP_FLAG_CACHED},
   {"system-uncached", FALSE, GST_DMA_HEAP_FLAG_NONE},
-  {"contiguous", FALSE, GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
+  {"contiguous", FALSE,
+        GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"linux,cma", FALSE, GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"reserved", FALSE, GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"default_cma_region", FALSE,
@@ -206,8 +211,7 @@ heap_info_guess_from_name (GstDmaHeapInfo * info)
 }
 
 static void
-heap_info_from_query (GstDmaHeapInfo * info,
-    const struct dma_heap_ext_info *q)
+heap_info_from_query (GstDmaHeapInfo * info, const struct dma_heap_ext_info *q)
 {
   info->flags = GST_DMA_HEAP_FLAG_NONE;
   if (q->flags & DMA_HEAP_EXT_FLAG_CONTIGUOUS)

@@ -149,8 +149,7 @@ GST_START_TEST (test_v4l2src_dmabuf_import)
   fail_unless_equals_int (count_dmabuf_fds (), 0);
 
   g_print ("  v4l2 %s the imported fds (%u renewals) with %s\n",
-      renewals ? "closed" : "did not close", renewals,
-      gst_version_string ());
+      renewals ? "closed" : "did not close", renewals, gst_version_string ());
   g_free (reference);
 }
 

@@ -281,11 +281,11 @@ GST_START_TEST (test_flushing)
     gst_buffer_unref (gst_harness_pull (h));
     if (i == 1) {
       fail_unless (gst_harness_push_event (h, gst_event_new_flush_start ()));
-      fail_unless (gst_harness_push_event (h,
-              gst_event_new_flush_stop (TRUE)));
+      fail_unless (gst_harness_push_event (h, gst_event_new_flush_stop (TRUE)));
       gst_harness_push_event (h, gst_event_new_segment (&(GstSegment) {
-              .format = GST_FORMAT_TIME,.rate = 1.0,.applied_rate = 1.0,
-              .stop = GST_CLOCK_TIME_NONE,.duration = GST_CLOCK_TIME_NONE}));
+              .format = GST_FORMAT_TIME,.rate = 1.0,.applied_rate =
+                1.0,.stop = GST_CLOCK_TIME_NONE,.duration = GST_CLOCK_TIME_NONE}
+          ));
     }
   }
   fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 4);

@@ -144,8 +144,7 @@ GST_END_TEST;
 /* Takes @e to READY, expects failure with an error of @domain/@code whose
  * message contains @text. */
 static void
-check_ready_fails (GstElement * e, GQuark domain, gint code,
-    const gchar * text)
+check_ready_fails (GstElement * e, GQuark domain, gint code, const gchar * text)
 {
   GstBus *bus = gst_bus_new ();
   GstMessage *msg;
@@ -157,8 +156,7 @@ check_ready_fails (GstElement * e, GQuark domain, gint code,
   msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
   fail_unless (msg != NULL, "no error message");
   gst_message_parse_error (msg, &error, NULL);
-  fail_unless (g_error_matches (error, domain, code), "%s",
-      error->message);
+  fail_unless (g_error_matches (error, domain, code), "%s", error->message);
   fail_unless (strstr (error->message, text) != NULL, "'%s' lacks '%s'",
       error->message, text);
   g_error_free (error);

@@ -307,11 +307,9 @@ heap_pool_new (const gchar * heap, const gchar * caps_str, guint extra,
   gst_video_info_from_caps (&info, caps);
   gst_allocation_params_init (&params);
   /* as V4L2 dmabuf-import writes it: no allocator, a larger size */
-  gst_buffer_pool_config_set_params (config, caps, info.size + extra, min,
-      max);
+  gst_buffer_pool_config_set_params (config, caps, info.size + extra, min, max);
   gst_buffer_pool_config_set_allocator (config, NULL, &params);
-  gst_buffer_pool_config_add_option (config,
-      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_dma_heap_buffer_pool_config_set_heap (config, heap);
   fail_unless (gst_buffer_pool_set_config (pool, config));
   gst_caps_unref (caps);
@@ -392,8 +390,7 @@ GST_START_TEST (test_pool_survives_closed_fd)
         after.st_dev);
     check_pattern (gst_buffer_peek_memory (buf, 0), 9);
     gst_buffer_unref (buf);
-    fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fd_renewals (pool),
-        1);
+    fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fd_renewals (pool), 1);
 
     fail_unless (gst_buffer_pool_set_active (pool, FALSE));
     gst_object_unref (pool);

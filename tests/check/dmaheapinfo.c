@@ -263,8 +263,7 @@ GST_START_TEST (test_choose_from)
           FALSE));
 
   /* cached and scattered; contiguous memory is kept for who needs it */
-  fail_unless_equals_string (choose (heaps, GST_DMA_HEAP_NEED_NONE),
-      "system");
+  fail_unless_equals_string (choose (heaps, GST_DMA_HEAP_NEED_NONE), "system");
   fail_unless_equals_string (choose (heaps, GST_DMA_HEAP_NEED_NO_CPU_ACCESS),
       "system-uncached");
   fail_unless_equals_string (choose (heaps, GST_DMA_HEAP_NEED_CONTIGUOUS),

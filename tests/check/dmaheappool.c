@@ -50,8 +50,7 @@ test_memfd_alloc (GstAllocator * allocator, gsize size,
   fail_unless (fd >= 0);
   fail_unless_equals_int (ftruncate (fd, size), 0);
 
-  return gst_fd_allocator_alloc (allocator, fd, size,
-      GST_FD_MEMORY_FLAG_NONE);
+  return gst_fd_allocator_alloc (allocator, fd, size, GST_FD_MEMORY_FLAG_NONE);
 }
 
 static void
@@ -96,8 +95,7 @@ memfd_pool_new (GstAllocator * alloc, guint extra, guint min, guint max)
   GstVideoInfo info;
 
   gst_video_info_from_caps (&info, caps);
-  gst_buffer_pool_config_set_params (config, caps, info.size + extra, min,
-      max);
+  gst_buffer_pool_config_set_params (config, caps, info.size + extra, min, max);
   gst_buffer_pool_config_set_allocator (config, alloc, NULL);
   fail_unless (gst_buffer_pool_set_config (pool, config));
   gst_caps_unref (caps);
@@ -281,8 +279,7 @@ GST_START_TEST (test_meta_and_alignment)
 
   gst_buffer_pool_config_set_params (config, caps, 0, 0, 0);
   gst_buffer_pool_config_set_allocator (config, alloc, NULL);
-  gst_buffer_pool_config_add_option (config,
-      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_buffer_pool_config_add_option (config,
       GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
   gst_buffer_pool_config_set_video_alignment (config, &align);
@@ -330,8 +327,7 @@ GST_START_TEST (test_memory_per_plane)
   gst_video_info_from_caps (&info, caps);
   gst_buffer_pool_config_set_params (config, caps, info.size + 512, 0, 0);
   gst_buffer_pool_config_set_allocator (config, alloc, NULL);
-  gst_buffer_pool_config_add_option (config,
-      GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_buffer_pool_config_add_option (config,
       GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE);
   fail_unless (gst_buffer_pool_set_config (pool, config));
@@ -342,8 +338,7 @@ GST_START_TEST (test_memory_per_plane)
   /* one dma-buf per plane; the extra size goes to the last */
   fail_unless_equals_int (gst_buffer_n_memory (buf), 2);
   fail_unless_equals_int (gst_buffer_peek_memory (buf, 0)->size, 64 * 32);
-  fail_unless_equals_int (gst_buffer_peek_memory (buf, 1)->size,
-      64 * 16 + 512);
+  fail_unless_equals_int (gst_buffer_peek_memory (buf, 1)->size, 64 * 16 + 512);
   fail_unless (gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 0)) !=
       gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 1)));
 
