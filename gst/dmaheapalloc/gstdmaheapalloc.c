@@ -979,8 +979,9 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "Name of the dma-buf heap to allocate from (a file in /dev/dma_heap, "
       "e.g. system, linux,cma), or 'auto': the first matching heap-rules "
       "rule, else the heap downstream proposes, else the default heap "
-      "(cached, non-contiguous), which the select-heap signal may change",
-      DEFAULT_HEAP,
+      "(cached, non-contiguous), which the select-heap signal may change. "
+      "Example: gst-launch-1.0 videotestsrc ! dmaheapalloc heap=system ! "
+      "fakesink", DEFAULT_HEAP,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -995,9 +996,10 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
   properties[PROP_HEAP_RULES] = g_param_spec_string ("heap-rules",
       "Heap rules",
       "With heap=auto, the heap per caps: rules CAPS:HEAP separated by ';', "
-      "first match wins, e.g. "
-      "'video/x-raw,format=NV12:contiguous;video/x-raw:system'. The heap is "
-      "what follows a rule's last ':'", NULL,
+      "first match wins; the heap is what follows a rule's last ':'. "
+      "Example: gst-launch-1.0 videotestsrc ! video/x-raw,format=NV12 ! "
+      "dmaheapalloc heap-rules=\"video/x-raw,format=NV12:contiguous;"
+      "ANY:system\" ! fakesink", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -1016,7 +1018,10 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "Counters since PAUSED: copies (buffers copied into heap memory), "
       "passthrough (heap buffers pushed unchanged), allocations (heap buffers "
       "allocated), pool-size (heap buffers alive now), fd-renewals (buffer "
-      "fds closed by an importer and replaced), heap (heap in use)",
+      "fds closed by an importer and replaced), heap (heap in use). "
+      "Read it with g_object_get (element, \"stats\", &structure, NULL) "
+      "after or while running e.g. videotestsrc ! dmaheapalloc ! fakesink "
+      "(see examples/heap-select)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
