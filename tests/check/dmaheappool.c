@@ -227,12 +227,15 @@ GST_START_TEST (test_bad_configs)
   fail_if (gst_buffer_pool_set_config (pool, config));
 
   /* not raw video */
-  config = gst_buffer_pool_get_config (pool);
-  gst_buffer_pool_config_set_params (config,
-      gst_caps_from_string ("audio/x-raw"), 4096, 0, 0);
-  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
-  gst_caps_unref (gst_caps_from_string ("audio/x-raw"));
-  fail_if (gst_buffer_pool_set_config (pool, config));
+  {
+    GstCaps *audio = gst_caps_from_string ("audio/x-raw");
+
+    config = gst_buffer_pool_get_config (pool);
+    gst_buffer_pool_config_set_params (config, audio, 4096, 0, 0);
+    gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+    gst_caps_unref (audio);
+    fail_if (gst_buffer_pool_set_config (pool, config));
+  }
 
   /* min above max (the setter refuses to write that; a caller may not) */
   config = gst_buffer_pool_get_config (pool);
