@@ -304,7 +304,8 @@ main (int argc, char **argv)
       "dmaheapsink sink thread | kmssink sink thread | ratio |\n");
   g_print ("|---|---|---|---|---|---|---|\n");
   for (s = 0; s < 3; s++)
-    g_print ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms | %.2f ms | %.2f |\n",
+    g_print
+        ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms | %.2f ms | %.2f |\n",
         sizes[s][0], sizes[s][1], r[s][0].process_ms, r[s][1].process_ms,
         r[s][1].process_ms > 0 ? r[s][0].process_ms / r[s][1].process_ms : 0,
         r[s][0].sink_ms, r[s][1].sink_ms,

@@ -449,8 +449,7 @@ kms_open_device (GstDmaHeapSink * self, const gchar * path, gint connector_id,
   drmModeFreeResources (res);
   if (!conn) {
     if (connector_id >= 0)
-      g_string_append_printf (why, "%s: no connector %d; ", path,
-          connector_id);
+      g_string_append_printf (why, "%s: no connector %d; ", path, connector_id);
     else
       g_string_append_printf (why, "%s: no connected connector; ", path);
     close (fd);
@@ -881,8 +880,7 @@ kms_import (GstDmaHeapSink * self, const GstKmsFbLayout * layout,
           layout->offsets, mods, &fb_id, DRM_MODE_FB_MODIFIERS);
     else
       ret = drmModeAddFB2 (self->fd, layout->width, layout->height,
-          layout->fourcc, handles, layout->pitches, layout->offsets, &fb_id,
-          0);
+          layout->fourcc, handles, layout->pitches, layout->offsets, &fb_id, 0);
     if (ret)
       GST_DEBUG_OBJECT (self, "AddFB2 failed: %s", g_strerror (errno));
   } else {
@@ -922,8 +920,9 @@ kms_fb_for_buffer (GstDmaHeapSink * self, GstBuffer * buf)
     GST_OBJECT_LOCK (self);
     self->cache_hits++;
     GST_OBJECT_UNLOCK (self);
-    GST_LOG_OBJECT (self, "cached framebuffer %u for dma-buf %" G_GUINT64_FORMAT,
-        fb_id, layout.planes[0].ino);
+    GST_LOG_OBJECT (self,
+        "cached framebuffer %u for dma-buf %" G_GUINT64_FORMAT, fb_id,
+        layout.planes[0].ino);
     return fb_id;
   }
 
@@ -1029,8 +1028,7 @@ kms_atomic_add_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
 
 static gint
 kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
-    const GstVideoRectangle * src, const GstVideoRectangle * dst,
-    guint32 flags)
+    const GstVideoRectangle * src, const GstVideoRectangle * dst, guint32 flags)
 {
   drmModeAtomicReq *req = drmModeAtomicAlloc ();
   gint ret;
@@ -1418,7 +1416,7 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   GstKmsDumb *dumb = NULL;
   GstFlowReturn flow;
   guint32 fb_id, fb_w, fb_h;
-  gboolean skip_vsync, layout_dirty;
+  gboolean skip_vsync, layout_dirty, refused = FALSE;
   gint ret;
 
   if (G_UNLIKELY (self->plane < 0))
@@ -1451,22 +1449,15 @@ retry:
   dst = self->dst;
   fb_w = GST_VIDEO_INFO_WIDTH (&self->vinfo);
   fb_h = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
-  fb_id = kms_fb_for_buffer (self, buf);
+  fb_id = refused ? 0 : kms_fb_for_buffer (self, buf);
 
   if (!fb_id) {
     dumb = kms_copy_frame (self, buf, &src, &dst);
     if (!dumb)
       goto copy_failed;
-    kms_warn_copy (self, self->dumbs_fullscreen ?
-        "the display plane can neither scale nor be positioned, and the "
-        "frame is not the size of a mode" :
-        "the buffers are not dma-bufs the display device can import");
     fb_id = dumb->fb_id;
     fb_w = dumb->width;
     fb_h = dumb->height;
-    GST_OBJECT_LOCK (self);
-    self->copies++;
-    GST_OBJECT_UNLOCK (self);
   }
 
   ret = kms_show_fb (self, dumb ? NULL : buf, fb_id, fb_w, fb_h, &src, &dst,
@@ -1489,9 +1480,27 @@ retry:
       kms_update_layout (self);
       goto retry;
     }
+    if (!dumb) {
+      /* The driver takes the layout but not this framebuffer (pitch or
+       * offset limits): a dumb buffer of its own making will do. */
+      GST_INFO_OBJECT (self, "imported framebuffer %u refused: copying", fb_id);
+      refused = TRUE;
+      goto retry;
+    }
   }
   if (ret)
     goto commit_failed;
+
+  if (dumb) {
+    kms_warn_copy (self, self->dumbs_fullscreen ?
+        "the display plane can neither scale nor be positioned, and the "
+        "frame is not the size of a mode" : refused ?
+        "the display device refused the imported buffer" :
+        "the buffers are not dma-bufs the display device can import");
+    GST_OBJECT_LOCK (self);
+    self->copies++;
+    GST_OBJECT_UNLOCK (self);
+  }
 
   return GST_FLOW_OK;
 
@@ -1653,8 +1662,7 @@ no_universal_planes:
 no_resources:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s has no KMS resources", self->devpath), ("%s",
-            g_strerror (errno)));
+        ("%s has no KMS resources", self->devpath), ("%s", g_strerror (errno)));
     goto fail;
   }
 no_connector:
@@ -1979,7 +1987,7 @@ heap_holds_frames (const gchar * heap, gsize frame_size)
   gboolean ok = TRUE;
 
   if (info && info->total_bytes > 0)
-    ok = info->total_bytes >= (guint64) frame_size * MIN_HEAP_FRAMES;
+    ok = info->total_bytes / MIN_HEAP_FRAMES >= frame_size;
   if (info)
     gst_dma_heap_info_free (info);
   return ok;
@@ -2139,8 +2147,7 @@ gst_dma_heap_sink_set_render_rectangle (GstVideoOverlay * overlay, gint x,
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (overlay);
 
-  GST_DEBUG_OBJECT (self, "render rectangle %dx%d+%d+%d", width, height, x,
-      y);
+  GST_DEBUG_OBJECT (self, "render rectangle %dx%d+%d+%d", width, height, x, y);
 
   GST_OBJECT_LOCK (self);
   if (width > 0 && height > 0) {
@@ -2167,8 +2174,7 @@ gst_dma_heap_sink_expose (GstVideoOverlay * overlay)
 }
 
 static void
-gst_dma_heap_sink_set_window_handle (GstVideoOverlay * overlay,
-    guintptr handle)
+gst_dma_heap_sink_set_window_handle (GstVideoOverlay * overlay, guintptr handle)
 {
   GST_DEBUG_OBJECT (overlay, "ignoring window handle %" G_GUINTPTR_FORMAT
       ": KMS has no windows, use the render rectangle", handle);
@@ -2381,8 +2387,7 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
   properties[PROP_DEVICE] = g_param_spec_string ("device", "Device",
       "DRM device node (e.g. /dev/dri/card0); unset: the first with a "
       "connected display", NULL,
-      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-      GST_PARAM_MUTABLE_READY);
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
    * GstDmaHeapSink:connector-id:

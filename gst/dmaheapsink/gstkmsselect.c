@@ -89,8 +89,7 @@ plane_type_rank (guint type, gboolean prefer_primary)
  */
 gint
 gst_kms_select_plane (const GstKmsPlaneDesc * planes, guint n_planes,
-    guint crtc_index, guint32 fourcc, guint64 modifier,
-    gboolean prefer_primary)
+    guint crtc_index, guint32 fourcc, guint64 modifier, gboolean prefer_primary)
 {
   gint best = -1, best_rank = G_MAXINT;
   guint i;

@@ -147,12 +147,15 @@ GST_END_TEST;
 /* plane choice                                                              */
 
 static guint32 primary_formats[] = { DRM_FORMAT_XRGB8888, DRM_FORMAT_RGB565 };
+
 static guint32 overlay_formats[] = { DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12,
   DRM_FORMAT_YUYV
 };
+
 static guint32 overlay_mod_formats[] = { DRM_FORMAT_XRGB8888,
   DRM_FORMAT_XRGB8888, DRM_FORMAT_NV12, DRM_FORMAT_YUYV
 };
+
 static guint64 overlay_mods[] = { DRM_FORMAT_MOD_LINEAR,
   I915_FORMAT_MOD_X_TILED, I915_FORMAT_MOD_Y_TILED, DRM_FORMAT_MOD_LINEAR
 };
@@ -263,16 +266,14 @@ GST_START_TEST (test_mode_choice)
 
   /* Not scaling: the frame's size, at the highest refresh. */
   fail_unless_equals_int (gst_kms_select_mode (modes, 6, 640, 480, FALSE), 4);
-  fail_unless_equals_int (gst_kms_select_mode (modes, 6, 1280, 1024, FALSE),
-      0);
+  fail_unless_equals_int (gst_kms_select_mode (modes, 6, 1280, 1024, FALSE), 0);
   /* No such mode: the smallest (by area) the frame fits in. */
   idx = gst_kms_select_mode (modes, 6, 320, 240, FALSE);
   fail_unless_equals_int (idx, 5);
   idx = gst_kms_select_mode (modes, 6, 700, 500, FALSE);
   fail_unless_equals_int (idx, 2);
   /* Larger than every mode: the preferred one (frames are cropped). */
-  fail_unless_equals_int (gst_kms_select_mode (modes, 6, 3840, 2160, FALSE),
-      1);
+  fail_unless_equals_int (gst_kms_select_mode (modes, 6, 3840, 2160, FALSE), 1);
 
   /* A preferred mode of the frame's size wins over a faster one. */
   modes[3].type |= DRM_MODE_TYPE_PREFERRED;
@@ -660,8 +661,7 @@ GST_START_TEST (test_error_no_drm)
   debug = start_error (sink, &err);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_FOUND));
-  fail_unless (strstr (err->message, "DRM device") != NULL, "%s",
-      err->message);
+  fail_unless (strstr (err->message, "DRM device") != NULL, "%s", err->message);
   fail_unless (strstr (debug, "no DRM device") != NULL, "%s", debug);
   g_clear_error (&err);
   g_free (debug);

@@ -543,8 +543,8 @@ test_system_memory_copied (void)
   g_print ("%s: upstream ignores the pool\n", shot.name);
   err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=30"
       " ! video/x-raw,format=BGRx,width=640,height=480,framerate=10/1 ! "
-      "identity drop-allocation=true ! dmaheapsink name=sink sync=false", &st, 5,
-      take_shot, &shot, NULL);
+      "identity drop-allocation=true ! dmaheapsink name=sink sync=false", &st,
+      5, take_shot, &shot, NULL);
 
   CHECK (err == NULL, "%s", err->message);
   CHECK (st.frames_shown >= 30, "%" G_GUINT64_FORMAT, st.frames_shown);
@@ -689,8 +689,7 @@ test_render_rectangle (void)
       memcpy (crop.rgb + y * 320 * 3,
           expected.rgb + ((gsize) (y + 120) * 640 + 160) * 3, 320 * 3);
     mismatch = image_mismatch (&shot.screen, 0, 0, &crop, 240 * 2 / 3);
-    g_print ("  %s: %.3f%% of the pixels differ\n", shot.name,
-        mismatch * 100);
+    g_print ("  %s: %.3f%% of the pixels differ\n", shot.name, mismatch * 100);
     CHECK (mismatch < 0.001, "%.2f%% differ", mismatch * 100);
     CHECK (image_region_is_black (&shot.screen, 320, 0,
             shot.screen.width - 320, shot.screen.height), "outside the "
