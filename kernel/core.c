@@ -585,6 +585,6 @@ static void __exit dhe_exit(void)
 module_init(dhe_init);
 module_exit(dhe_exit);
 
-MODULE_DESCRIPTION("dma-buf heaps: system, system-uncached and contiguous, with an upstream-compatible UAPI");
+MODULE_DESCRIPTION("dma-buf heaps with the upstream UAPI: system, uncached, contiguous");
 MODULE_LICENSE("GPL");
 DHE_IMPORT_NS_DMA_BUF();

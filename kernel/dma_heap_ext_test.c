@@ -48,6 +48,7 @@ static void dhe_test_count_segments(struct sg_table *sgt,
 		if (!i || sg_phys(sg) != phys_end)
 			imp->phys_segments++;
 		phys_end = sg_phys(sg) + sg->length;
+		imp->phys_end = max_t(u64, imp->phys_end, phys_end);
 	}
 }
 
@@ -198,6 +199,7 @@ static long dhe_test_ioctl(struct file *file, unsigned int cmd,
 		imp.checksum = 0;
 		imp.nonzero_words = 0;
 		imp.uncached_pages = 0;
+		imp.phys_end = 0;
 		ret = dhe_test_import(&imp);
 		if (!ret && copy_to_user(uarg, &imp, sizeof(imp)))
 			ret = -EFAULT;

@@ -288,6 +288,12 @@ static void test_module_import(int tfd, const char *heap, uint64_t len, int cont
 		if (contiguous)
 			CHECK(imp.sg_orig_nents == 1 && imp.sg_nents == 1 && imp.phys_segments == 1,
 			      "%s: importer's sg_table is one entry", heap);
+		/* the query's promises, seen from the importer */
+		if (ht_sysfs_u64(heap, "contiguous") == 1)
+			CHECK(imp.phys_segments == 1, "%s: says contiguous and is", heap);
+		if (ht_sysfs_u64(heap, "dma32") == 1)
+			CHECK(imp.phys_end <= (1ULL << 32), "%s: says DMA32 and ends at 0x%llx", heap,
+			      (unsigned long long)imp.phys_end);
 		else
 			CHECK(imp.sg_orig_nents >= 1 && imp.sg_orig_nents <= len / 4096,
 			      "%s: importer's sg_table has %u entries", heap, imp.sg_orig_nents);
@@ -665,6 +671,54 @@ static int wait_pool_at_least(uint64_t bytes)
 	return 0;
 }
 
+static uint64_t meminfo_kib(const char *field)
+{
+	char buf[4096], *p;
+
+	if (ht_sysfs_read("/proc/meminfo", buf, sizeof(buf)) < 0 || !(p = strstr(buf, field)))
+		return 0;
+	return strtoull(p + strlen(field) + 1, NULL, 10);
+}
+
+/*
+ * Real memory pressure: with 256 MiB in the pool, a process takes all
+ * available memory and 192 MiB more. Only the pool's shrinker can give that
+ * back (no swap); without it the OOM killer would strike, which the runner
+ * reports as a failure.
+ */
+static void test_pool_under_pressure(void)
+{
+	uint64_t before, after, want;
+	int fd, status;
+	pid_t pid;
+
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "256");
+	if (ht_alloc_name(sys_heap, 256 * MiB, &fd) == 0)
+		close(fd);
+	before = ht_sysfs_u64(sys_heap, "pool_bytes");
+	want = meminfo_kib("MemAvailable:") * KiB + 192 * MiB;
+	printf("# pool %llu MiB; a process takes %llu MiB (MemAvailable + 192 MiB)\n",
+	       (unsigned long long)(before / MiB), (unsigned long long)(want / MiB));
+	pid = fork();
+	if (pid == 0) {
+		char *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(2);
+		memset(p, 1, want);
+		_exit(0);
+	}
+	waitpid(pid, &status, 0);
+	after = ht_sysfs_u64(sys_heap, "pool_bytes");
+	CHECK(before == 256 * MiB && WIFEXITED(status) && WEXITSTATUS(status) == 0 &&
+	      after + 128 * MiB <= before,
+	      "pool: under real memory pressure the shrinker gives pages back (%llu -> %llu MiB)",
+	      (unsigned long long)(before / MiB), (unsigned long long)(after / MiB));
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "64");
+	ht_sysfs_write(POOL_PARAM "pool_enable", "0");
+	ht_sysfs_write(POOL_PARAM "pool_enable", "1");
+}
+
 static void test_pool(void)
 {
 	uint64_t p0, p1;
@@ -728,6 +782,8 @@ static void test_pool(void)
 	CHECK(p0 >= 32 * MiB, "pool: 32 MiB pooled before pressure (%llu)", (unsigned long long)p0);
 	ht_sysfs_write("/proc/sys/vm/drop_caches", "2");
 	CHECK(ht_sysfs_u64(sys_heap, "pool_bytes") == 0, "pool: shrinker (drop_caches=2) empties the pool");
+
+	test_pool_under_pressure();
 }
 
 /* ---- threads, fork races ---- */

@@ -33,7 +33,7 @@
  * @nonzero_words: out: 64-bit words that are not zero
  * @uncached_pages: out: pages whose kernel (direct map) mapping is not
  *		write-back (x86: PAT bits set in the PTE); 0 elsewhere
- * @reserved:	zero
+ * @phys_end:	out: highest physical address in the buffer, plus one
  */
 struct dhe_test_import {
 	__s32 fd;
@@ -47,7 +47,7 @@ struct dhe_test_import {
 	__u64 checksum;
 	__u64 nonzero_words;
 	__u64 uncached_pages;
-	__u64 reserved;
+	__u64 phys_end;
 };
 
 /**
