@@ -217,12 +217,12 @@ GST_START_TEST (test_odd_stride_without_downstream_meta)
   /* the element learns downstream's metas when it asks, at a copy or an
    * ALLOCATION query */
   {
-    GstQuery *q = gst_query_new_allocation (gst_caps_from_string (CAPS_320),
-        TRUE);
+    GstCaps *c = gst_caps_from_string (CAPS_320);
+    GstQuery *q = gst_query_new_allocation (c, TRUE);
 
-    gst_caps_unref (gst_caps_from_string (CAPS_320));
     fail_unless (gst_pad_peer_query (h->srcpad, q));
     gst_query_unref (q);
+    gst_caps_unref (c);
   }
   fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)),
       GST_FLOW_OK);
