@@ -102,24 +102,57 @@ median (gdouble * v, gint n)
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-/* The median of each figure over @n runs; failed if any run failed. */
+/* The median (or, with @best, the lowest CPU times and highest rate) of
+ * each figure over @n runs; failed if any run failed. Load from outside the
+ * guest only ever adds time, so the best run is the least disturbed one. */
 static Result
-median_result (const Result * runs, gint n)
+summary_result (const Result * runs, gint n, gboolean best)
 {
   gdouble p[n], k[n], f[n];
-  Result res = { 0, TRUE };
+  Result res = { 0, };
   gint i;
 
+  res.ok = TRUE;
   for (i = 0; i < n; i++) {
     p[i] = runs[i].process_ms;
     k[i] = runs[i].sink_ms;
     f[i] = runs[i].fps;
     res.ok &= runs[i].ok;
   }
+  /* median() sorts */
   res.process_ms = median (p, n);
   res.sink_ms = median (k, n);
   res.fps = median (f, n);
+  if (best) {
+    res.process_ms = p[0];
+    res.sink_ms = k[0];
+    res.fps = f[n - 1];
+  }
   return res;
+}
+
+static void
+print_table (const gchar * title, gint sizes[3][2], Result r[3][2])
+{
+  gint s;
+
+  g_print ("\n%s, CPU time per frame:\n\n", title);
+  g_print ("| size | dmaheapsink process | kmssink process | ratio | "
+      "dmaheapsink sink thread | kmssink sink thread | ratio |\n");
+  g_print ("|---|---|---|---|---|---|---|\n");
+  for (s = 0; s < 3; s++)
+    g_print
+        ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms | %.2f ms | %.2f |\n",
+        sizes[s][0], sizes[s][1], r[s][0].process_ms, r[s][1].process_ms,
+        r[s][1].process_ms > 0 ? r[s][0].process_ms / r[s][1].process_ms : 0,
+        r[s][0].sink_ms, r[s][1].sink_ms,
+        r[s][1].sink_ms > 0 ? r[s][0].sink_ms / r[s][1].sink_ms : 0);
+  g_print ("\nlargest/smallest, dmaheapsink: process %.2f, sink thread %.2f; "
+      "kmssink: process %.2f, sink thread %.2f\n",
+      r[0][0].process_ms > 0 ? r[2][0].process_ms / r[0][0].process_ms : 0,
+      r[0][0].sink_ms > 0 ? r[2][0].sink_ms / r[0][0].sink_ms : 0,
+      r[0][1].process_ms > 0 ? r[2][1].process_ms / r[0][1].process_ms : 0,
+      r[0][1].sink_ms > 0 ? r[2][1].sink_ms / r[0][1].sink_ms : 0);
 }
 
 static Result
@@ -247,7 +280,7 @@ main (int argc, char **argv)
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- dmaheapsink vs kmssink");
-  Result r[3][2];
+  Result r[3][2], best[3][2];
   gchar *sinks[2];
   GError *err = NULL;
   gint s, k;
@@ -294,28 +327,19 @@ main (int argc, char **argv)
       }
     }
     for (k = 0; k < 2; k++) {
-      r[s][k] = median_result (runs[k], repeat);
+      r[s][k] = summary_result (runs[k], repeat, FALSE);
+      best[s][k] = summary_result (runs[k], repeat, TRUE);
       ok &= r[s][k].ok;
     }
   }
 
-  g_print ("\nMedians of %d runs, CPU time per frame:\n\n", repeat);
-  g_print ("| size | dmaheapsink process | kmssink process | ratio | "
-      "dmaheapsink sink thread | kmssink sink thread | ratio |\n");
-  g_print ("|---|---|---|---|---|---|---|\n");
-  for (s = 0; s < 3; s++)
-    g_print
-        ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms | %.2f ms | %.2f |\n",
-        sizes[s][0], sizes[s][1], r[s][0].process_ms, r[s][1].process_ms,
-        r[s][1].process_ms > 0 ? r[s][0].process_ms / r[s][1].process_ms : 0,
-        r[s][0].sink_ms, r[s][1].sink_ms,
-        r[s][1].sink_ms > 0 ? r[s][0].sink_ms / r[s][1].sink_ms : 0);
-  g_print ("\nlargest/smallest, dmaheapsink: process %.2f, sink thread %.2f; "
-      "kmssink: process %.2f, sink thread %.2f\n",
-      r[0][0].process_ms > 0 ? r[2][0].process_ms / r[0][0].process_ms : 0,
-      r[0][0].sink_ms > 0 ? r[2][0].sink_ms / r[0][0].sink_ms : 0,
-      r[0][1].process_ms > 0 ? r[2][1].process_ms / r[0][1].process_ms : 0,
-      r[0][1].sink_ms > 0 ? r[2][1].sink_ms / r[0][1].sink_ms : 0);
+  {
+    gchar *title = g_strdup_printf ("Medians of %d runs", repeat);
+
+    print_table (title, sizes, r);
+    print_table ("Best runs (least disturbed by the host)", sizes, best);
+    g_free (title);
+  }
 
   g_free (sinks[0]);
   g_free (sinks[1]);
