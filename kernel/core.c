@@ -45,22 +45,25 @@ static unsigned int dhe_heap_count;
 
 static struct dma_heap_ext *dhe_heap_find_locked(const char *name);
 
+/*
+ * Lock-free: the counters are read together only for display, and a reader
+ * racing an allocation may see the buffer counted before its bytes.
+ */
 static void dhe_stats_add(struct dma_heap_ext *heap, size_t len)
 {
-	spin_lock(&heap->stats_lock);
-	heap->buffers++;
-	heap->bytes += len;
-	if (heap->bytes > heap->peak_bytes)
-		heap->peak_bytes = heap->bytes;
-	spin_unlock(&heap->stats_lock);
+	s64 bytes = atomic64_add_return(len, &heap->bytes);
+	s64 peak = atomic64_read(&heap->peak_bytes);
+
+	atomic64_inc(&heap->buffers);
+	while (bytes > peak &&
+	       !atomic64_try_cmpxchg(&heap->peak_bytes, &peak, bytes))
+		;
 }
 
 static void dhe_stats_sub(struct dma_heap_ext *heap, size_t len)
 {
-	spin_lock(&heap->stats_lock);
-	heap->buffers--;
-	heap->bytes -= len;
-	spin_unlock(&heap->stats_lock);
+	atomic64_dec(&heap->buffers);
+	atomic64_sub(len, &heap->bytes);
 }
 
 /* Called by buffer.c once a buffer exists / is gone. */
@@ -125,10 +128,8 @@ void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	heap->ops->query(heap, info);
-	spin_lock(&heap->stats_lock);
-	info->buffers = heap->buffers;
-	info->bytes = heap->bytes;
-	spin_unlock(&heap->stats_lock);
+	info->buffers = atomic64_read(&heap->buffers);
+	info->bytes = atomic64_read(&heap->bytes);
 }
 
 static long dhe_ioctl_query(struct dma_heap_ext *heap, void *data)
@@ -230,12 +231,8 @@ static ssize_t field##_show(struct device *dev,				\
 			    struct device_attribute *attr, char *buf)	\
 {									\
 	struct dma_heap_ext *heap = dhe_dev_heap(dev);			\
-	u64 val;							\
 									\
-	spin_lock(&heap->stats_lock);					\
-	val = heap->field;						\
-	spin_unlock(&heap->stats_lock);					\
-	return sysfs_emit(buf, "%llu\n", val);				\
+	return sysfs_emit(buf, "%lld\n", atomic64_read(&heap->field));	\
 }									\
 static DEVICE_ATTR_RO(field)
 
@@ -376,7 +373,6 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 	heap->priv = priv;
 	heap->uncached = uncached;
 	kref_init(&heap->refcount);
-	spin_lock_init(&heap->stats_lock);
 	heap->devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
 
 	cdev_init(&heap->cdev, &dhe_heap_fops);

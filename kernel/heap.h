@@ -5,6 +5,7 @@
 #ifndef _DMA_HEAP_EXT_HEAP_H
 #define _DMA_HEAP_EXT_HEAP_H
 
+#include <linux/atomic.h>
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
@@ -12,7 +13,6 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
 
 #include "include/uapi/dma-heap-ext.h"
@@ -53,10 +53,9 @@ struct dma_heap_ext {
 	struct cdev cdev;
 	struct device *dev;
 
-	spinlock_t stats_lock;
-	u64 buffers;
-	u64 bytes;
-	u64 peak_bytes;
+	atomic64_t buffers;
+	atomic64_t bytes;
+	atomic64_t peak_bytes;
 };
 
 /**
