@@ -11,8 +11,9 @@
  * Run as root inside the VM (tools/vm/vm-run): it toggles the pool through
  * /sys/module/dma_heap_ext/parameters/pool_enable.
  *
- *   heap-bench [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]
+ *   heap-bench [-a] [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]
  *
+ * -a: also time the kernel's heap a second time (noise reference);
  * -n: iterations of alloc + close per size and method (default 1000);
  * -m: of alloc + mmap + munmap + close (default 200; 0 skips that table);
  * -s: sizes in KiB (default 4,1024,8192,32768).
@@ -36,11 +37,17 @@
 #define POOL_ENABLE "/sys/module/dma_heap_ext/parameters/pool_enable"
 #define POOL_MAX_MB "/sys/module/dma_heap_ext/parameters/pool_max_mb"
 
-enum method { OURS_NOPOOL, OURS_POOL, KERNEL, UDMABUF, MEMSET, N_METHODS };
+enum method { OURS_NOPOOL, OURS_POOL, KERNEL, KERNEL_AGAIN, UDMABUF, MEMSET, N_METHODS };
 
 static const char *method_names[N_METHODS] = {
-	"ext no pool", "ext pool", "kernel heap", "udmabuf", "memset",
+	"ext no pool", "ext pool", "kernel heap", "kernel heap again", "udmabuf", "memset",
 };
+
+/*
+ * -a: time the kernel's heap twice, as two methods, for a noise reference:
+ * how far apart two identical methods land in the same run.
+ */
+static int aa_reference;
 
 struct stat_result {
 	double median, p99;
@@ -197,6 +204,13 @@ static void print_cell(struct stat_result r)
 		printf(" %9s %9s |", "n/a", "n/a");
 }
 
+static int shown(enum method m, int map)
+{
+	if (m == KERNEL_AGAIN)
+		return aa_reference;
+	return !(map && (m == UDMABUF || m == MEMSET));
+}
+
 static void print_ratio(struct stat_result a, struct stat_result k)
 {
 	if (a.valid && k.valid && k.median > 0)
@@ -218,12 +232,10 @@ static void table(int map, int ours, int kernel, int udma)
 	printf("\n%s: median and p99 in microseconds, %d iterations (+%d warm-up)\n",
 	       map ? "alloc + mmap + munmap + close" : "alloc + close", iterations, warmup);
 	printf("%-7s |", "size");
-	for (m = 0; m < N_METHODS; m++) {
-		if (map && (m == UDMABUF || m == MEMSET))
-			continue;
-		printf(" %-19s |", method_names[m]);
-	}
-	printf(" nopool/k  pool/k\n");
+	for (m = 0; m < N_METHODS; m++)
+		if (shown(m, map))
+			printf(" %-19s |", method_names[m]);
+	printf(" nopool/k  pool/k%s\n", aa_reference ? "  again/k" : "");
 
 	for (s = 0; s < n_sizes; s++) {
 		size_t len = sizes[s];
@@ -238,6 +250,10 @@ static void table(int map, int ours, int kernel, int udma)
 		fds[n++] = ours;
 		if (kernel >= 0) {
 			ms[n] = KERNEL;
+			fds[n++] = kernel;
+		}
+		if (kernel >= 0 && aa_reference) {
+			ms[n] = KERNEL_AGAIN;
 			fds[n++] = kernel;
 		}
 		if (!map && udma >= 0) {
@@ -259,13 +275,13 @@ static void table(int map, int ours, int kernel, int udma)
 			printf("%4zu MiB|", len >> 20);
 		else
 			printf("%4zu KiB|", len >> 10);
-		for (m = 0; m < N_METHODS; m++) {
-			if (map && (m == UDMABUF || m == MEMSET))
-				continue;
-			print_cell(r[m]);
-		}
+		for (m = 0; m < N_METHODS; m++)
+			if (shown(m, map))
+				print_cell(r[m]);
 		print_ratio(r[OURS_NOPOOL], r[KERNEL]);
 		print_ratio(r[OURS_POOL], r[KERNEL]);
+		if (aa_reference)
+			print_ratio(r[KERNEL_AGAIN], r[KERNEL]);
 		printf("   (%.0f s)\n", (now_us() - t0) / 1e6);
 		fflush(stdout);
 	}
@@ -277,8 +293,10 @@ int main(int argc, char **argv)
 	char path[128];
 	int opt, ours, kernel = -1, udma;
 
-	while ((opt = getopt(argc, argv, "n:m:s:w:")) != -1) {
-		if (opt == 's') {
+	while ((opt = getopt(argc, argv, "an:m:s:w:")) != -1) {
+		if (opt == 'a') {
+			aa_reference = 1;
+		} else if (opt == 's') {
 			char *tok = strtok(optarg, ",");
 
 			for (n_sizes = 0; tok && n_sizes < 8; tok = strtok(NULL, ","))
@@ -290,7 +308,7 @@ int main(int argc, char **argv)
 		else if (opt == 'w')
 			warmup = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-a] [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]\n", argv[0]);
 			return 2;
 		}
 	}
