@@ -30,9 +30,9 @@
  * caps' frame size (the driver's sizeimage: the buffers get that size), no
  * alignment.
  *
- * Buffers are handed out in the order they came back (first in, first out),
- * which is the order a V4L2 queue returns them: each dma-buf keeps meeting
- * the same V4L2 buffer.
+ * Buffers are handed out last in, first out: the buffer that came back last
+ * goes out first, so an importer that queues a buffer again after the
+ * previous one came back meets the same dma-buf (vb2 keeps its mapping).
  *
  * Importers that close the fds of memory they import (GStreamer's V4L2
  * elements before 1.22.6 do) cannot hurt the pool: a buffer whose fd was
@@ -71,6 +71,13 @@ struct _GstDmaHeapBufferPool
   gint allocations;             /* atomic */
   gint live;                    /* atomic */
   gint fd_renewals;             /* atomic */
+
+  /* Buffers back from use, the last one returned first (see
+   * gst_dma_heap_buffer_pool_release_buffer()). */
+  GMutex idle_lock;
+  GQueue idle;
+  guint waiters;
+  guint size;
 };
 
 #define gst_dma_heap_buffer_pool_parent_class parent_class
@@ -229,6 +236,7 @@ gst_dma_heap_buffer_pool_set_config (GstBufferPool * pool,
   self->add_videometa = gst_buffer_pool_config_has_option (config,
       GST_BUFFER_POOL_OPTION_VIDEO_META);
   self->n_mems = n_mems;
+  self->size = size;
   memcpy (self->mem_sizes, mem_sizes, sizeof (mem_sizes));
 
   gst_buffer_pool_config_set_params (config, caps, size, min, max);
@@ -420,20 +428,85 @@ gst_dma_heap_buffer_pool_acquire_buffer (GstBufferPool * pool,
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
   GstFlowReturn ret;
 
-  ret = GST_BUFFER_POOL_CLASS (parent_class)->acquire_buffer (pool, buffer,
-      params);
-  if (ret != GST_FLOW_OK)
-    return ret;
+  if (GST_BUFFER_POOL_IS_FLUSHING (pool))
+    return GST_FLOW_FLUSHING;
+
+  g_mutex_lock (&self->idle_lock);
+  *buffer = g_queue_pop_head (&self->idle);
+  if (!*buffer)
+    self->waiters++;
+  g_mutex_unlock (&self->idle_lock);
+
+  if (!*buffer) {
+    /* None idle here: the base class allocates, takes one it holds, or
+     * waits for one (releases go to it meanwhile). */
+    ret = GST_BUFFER_POOL_CLASS (parent_class)->acquire_buffer (pool, buffer,
+        params);
+    g_mutex_lock (&self->idle_lock);
+    self->waiters--;
+    g_mutex_unlock (&self->idle_lock);
+    if (ret != GST_FLOW_OK)
+      return ret;
+  }
 
   /* An importer may also close an fd after the buffer came back. */
   if (!renew_closed_fds (self, *buffer)) {
-    /* Tagged: releasing it frees it instead of pooling it. */
-    gst_buffer_unref (*buffer);
+    /* Tagged: the base class frees it instead of pooling it. */
+    GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, *buffer);
     *buffer = NULL;
     return GST_FLOW_ERROR;
   }
 
   return GST_FLOW_OK;
+}
+
+/* Last in, first out: an importer that queues a V4L2 buffer again after its
+ * dma-buf came back gets that same dma-buf, so vb2 need not re-map (first in,
+ * first out would hand out the pool's oldest buffer instead). Buffers the
+ * base class must judge (memory replaced, size
+ * changed, shared memory), releases while flushing and releases someone is
+ * waiting for go to the base class. */
+static void
+gst_dma_heap_buffer_pool_release_buffer (GstBufferPool * pool,
+    GstBuffer * buffer)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+
+  if (GST_BUFFER_POOL_IS_FLUSHING (pool) ||
+      GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
+      gst_buffer_get_size (buffer) != self->size ||
+      !gst_buffer_is_all_memory_writable (buffer))
+    goto to_base_class;
+
+  g_mutex_lock (&self->idle_lock);
+  if (self->waiters > 0) {
+    g_mutex_unlock (&self->idle_lock);
+    goto to_base_class;
+  }
+  g_queue_push_head (&self->idle, buffer);
+  g_mutex_unlock (&self->idle_lock);
+  return;
+
+to_base_class:
+  GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
+}
+
+static gboolean
+gst_dma_heap_buffer_pool_stop (GstBufferPool * pool)
+{
+  GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  GstBuffer *buffer;
+
+  /* The base class frees what it holds: hand it ours. */
+  g_mutex_lock (&self->idle_lock);
+  while ((buffer = g_queue_pop_head (&self->idle))) {
+    g_mutex_unlock (&self->idle_lock);
+    GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
+    g_mutex_lock (&self->idle_lock);
+  }
+  g_mutex_unlock (&self->idle_lock);
+
+  return GST_BUFFER_POOL_CLASS (parent_class)->stop (pool);
 }
 
 static void
@@ -442,6 +515,7 @@ gst_dma_heap_buffer_pool_finalize (GObject * object)
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (object);
 
   gst_clear_object (&self->allocator);
+  g_mutex_clear (&self->idle_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -460,6 +534,8 @@ gst_dma_heap_buffer_pool_class_init (GstDmaHeapBufferPoolClass * klass)
   pool_class->free_buffer = gst_dma_heap_buffer_pool_free_buffer;
   pool_class->reset_buffer = gst_dma_heap_buffer_pool_reset_buffer;
   pool_class->acquire_buffer = gst_dma_heap_buffer_pool_acquire_buffer;
+  pool_class->release_buffer = gst_dma_heap_buffer_pool_release_buffer;
+  pool_class->stop = gst_dma_heap_buffer_pool_stop;
 }
 
 static void
@@ -467,6 +543,8 @@ gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
 {
   gst_video_info_init (&self->info);
   gst_video_alignment_reset (&self->align);
+  g_mutex_init (&self->idle_lock);
+  g_queue_init (&self->idle);
 }
 
 /**
