@@ -711,14 +711,22 @@ gst_dma_heap_alloc_sink_event (GstPad * pad, GstObject * parent,
       break;
     }
     case GST_EVENT_FLUSH_START:
-      /* Wakes a copy waiting for a free buffer. */
+    case GST_EVENT_FLUSH_STOP:{
+      /* Flushing wakes a copy waiting for a free buffer. FLUSH_START comes
+       * from another thread than the one that may replace the pool. */
+      GstBufferPool *pool = NULL;
+
+      GST_OBJECT_LOCK (self);
       if (self->copy_pool)
-        gst_buffer_pool_set_flushing (self->copy_pool, TRUE);
+        pool = gst_object_ref (self->copy_pool);
+      GST_OBJECT_UNLOCK (self);
+      if (pool) {
+        gst_buffer_pool_set_flushing (pool,
+            GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START);
+        gst_object_unref (pool);
+      }
       break;
-    case GST_EVENT_FLUSH_STOP:
-      if (self->copy_pool)
-        gst_buffer_pool_set_flushing (self->copy_pool, FALSE);
-      break;
+    }
     default:
       break;
   }
