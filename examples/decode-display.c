@@ -1,0 +1,237 @@
+/* decode-display: zero-copy decode to display, heap chosen per caps
+ * Copyright (C) 2026 the dmaheap project
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+/*
+ * The path this project exists for:
+ *
+ *   videotestsrc ! v4l2fwhtenc ! v4l2fwhtdec capture-io-mode=dmabuf-import
+ *     ! dmaheapalloc ! dmaheapsink
+ *
+ * The V4L2 decoder writes each frame straight into a dma-buf heap buffer from
+ * dmaheapalloc's pool, and dmaheapsink scans that same buffer out through DRM
+ * PRIME: no copy anywhere. Which heap the pool uses is decided here, per
+ * caps, in a "select-heap" handler: the display's needs (the kernel's device
+ * hint, or contiguous memory when the display has no IOMMU) win, then the
+ * element's own choice.
+ *
+ * With --exec-at-eos CMD, CMD runs while the last frame is still on screen
+ * (the tests and the demo take a screendump that way).
+ */
+
+#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap.h>
+
+#include <stdlib.h>
+
+typedef struct
+{
+  gchar *device;
+  gchar *forced_heap;
+  gchar *chosen_heap;
+} App;
+
+static gchar *
+display_device (GstElement * sink, App * app)
+{
+  gchar *device = NULL;
+
+  if (app->device)
+    return g_strdup (app->device);
+  g_object_get (sink, "device", &device, NULL);
+  return device;
+}
+
+/* "select-heap" handler of dmaheapalloc: return the heap for @caps. */
+static gchar *
+select_heap_for_caps (GstElement * alloc, GstCaps * caps,
+    const gchar * element_choice, App * app)
+{
+  GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (alloc));
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  gchar *caps_str = gst_caps_to_string (caps);
+  gchar *device = display_device (sink, app);
+  gchar *hint = NULL, *heap;
+  const gchar *why;
+
+  if (app->forced_heap) {
+    heap = g_strdup (app->forced_heap);
+    why = "asked for with --heap";
+  } else if (device && (hint = gst_dma_heap_hint_for_device (device))) {
+    heap = g_strdup (hint);
+    why = "the kernel's device hint for the display";
+  } else if (device && !gst_dma_heap_device_has_iommu (device)
+      && (heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_CONTIGUOUS, NULL))) {
+    why = "the display has no IOMMU: it needs contiguous memory";
+  } else {
+    heap = g_strdup (element_choice);
+    why = "dmaheapalloc's own choice for these caps";
+  }
+
+  g_print ("heap for %s\n  on display %s: %s (%s)\n", caps_str,
+      device ? device : "(auto)", heap ? heap : "(none)", why);
+  g_free (app->chosen_heap);
+  app->chosen_heap = g_strdup (heap);
+
+  g_free (hint);
+  g_free (device);
+  g_free (caps_str);
+  gst_object_unref (sink);
+  gst_object_unref (pipeline);
+  return heap;
+}
+
+static void
+print_stats (GstElement * pipeline, const gchar * name)
+{
+  GstElement *e = gst_bin_get_by_name (GST_BIN (pipeline), name);
+  GstStructure *stats = NULL;
+  gchar *s;
+
+  g_object_get (e, "stats", &stats, NULL);
+  s = gst_structure_to_string (stats);
+  g_print ("%s stats: %s\n", name, s);
+  g_free (s);
+  gst_structure_free (stats);
+  gst_object_unref (e);
+}
+
+static void
+print_heap (const gchar * name)
+{
+  GError *err = NULL;
+  GstDmaHeapInfo *info = gst_dma_heap_info_query (name, &err);
+  gchar *s;
+
+  if (!info) {
+    g_print ("heap %s: %s\n", name, err->message);
+    g_clear_error (&err);
+    return;
+  }
+  s = gst_dma_heap_info_to_string (info);
+  g_print ("heap %s\n", s);
+  g_free (s);
+  gst_dma_heap_info_free (info);
+}
+
+int
+main (int argc, char **argv)
+{
+  App app = { NULL, };
+  gint width = 640, height = 480, frames = 30;
+  gboolean no_sync = FALSE;
+  gchar *format = NULL, *exec_at_eos = NULL, *desc;
+  const gchar *fmt;
+  GOptionEntry entries[] = {
+    {"width", 'w', 0, G_OPTION_ARG_INT, &width, "Frame width (640)", "W"},
+    {"height", 'h', 0, G_OPTION_ARG_INT, &height, "Frame height (480)", "H"},
+    {"frames", 'n', 0, G_OPTION_ARG_INT, &frames, "Frames to decode (30)", "N"},
+    {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
+        "Format encoded, decoded and shown (BGRx)", "FORMAT"},
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &app.device,
+        "DRM device (default: the first with a connected display)", "PATH"},
+    {"heap", 0, 0, G_OPTION_ARG_STRING, &app.forced_heap,
+        "Use this heap whatever the caps", "NAME"},
+    {"no-sync", 0, 0, G_OPTION_ARG_NONE, &no_sync,
+        "Show every frame as soon as it is decoded (a slow machine or "
+          "emulator would otherwise make the decoder drop late frames)", NULL},
+    {"exec-at-eos", 0, 0, G_OPTION_ARG_STRING, &exec_at_eos,
+        "Run CMD while the last frame is on screen", "CMD"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("- decode to display, zero copy");
+  GError *err = NULL;
+  GstElement *pipeline, *alloc;
+  GstBus *bus;
+  GstMessage *msg;
+  gint status = EXIT_FAILURE;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    g_printerr ("%s\n", err->message);
+    return 2;
+  }
+  g_option_context_free (ctx);
+  if (width <= 0 || height <= 0 || frames <= 0) {
+    g_printerr ("--width, --height and --frames must be positive\n");
+    return 2;
+  }
+
+  /* The stream is encoded in the display's format, so the decoder never
+   * converts. GStreamer 1.22 tags RGB streams with sRGB colorimetry, which
+   * the v4l2 FWHT decoder refuses: capssetter relabels it. */
+  fmt = format ? format : "BGRx";
+  desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=%d "
+      "! video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 "
+      "! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601 "
+      "! v4l2fwhtdec capture-io-mode=dmabuf-import ! video/x-raw,format=%s "
+      "! dmaheapalloc name=alloc ! dmaheapsink name=sink sync=%s%s%s",
+      frames, fmt, width, height, fmt, no_sync ? "false" : "true",
+      app.device ? " device=" : "", app.device ? app.device : "");
+  g_print ("pipeline: %s\n", desc);
+  pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+      &err);
+  g_free (desc);
+  if (!pipeline) {
+    g_printerr ("could not build the pipeline: %s\n"
+        "(dmaheapalloc and dmaheapsink come from this project: run from "
+        "`meson devenv` or set GST_PLUGIN_PATH to the build's gst/ folder; "
+        "v4l2fwhtenc/dec need a V4L2 FWHT codec such as vicodec)\n",
+        err->message);
+    g_clear_error (&err);
+    return EXIT_FAILURE;
+  }
+
+  alloc = gst_bin_get_by_name (GST_BIN (pipeline), "alloc");
+  g_signal_connect (alloc, "select-heap", G_CALLBACK (select_heap_for_caps),
+      &app);
+  gst_object_unref (alloc);
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  bus = gst_element_get_bus (pipeline);
+  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    g_printerr ("error from %s: %s\n%s\n", GST_OBJECT_NAME (msg->src),
+        err->message, dbg ? dbg : "");
+    g_clear_error (&err);
+    g_free (dbg);
+  } else {
+    status = EXIT_SUCCESS;
+    print_stats (pipeline, "alloc");
+    print_stats (pipeline, "sink");
+    if (app.chosen_heap)
+      print_heap (app.chosen_heap);
+    if (exec_at_eos) {
+      gint cmd_status = 0;
+
+      if (!g_spawn_command_line_sync (exec_at_eos, NULL, NULL, &cmd_status,
+              &err) || !g_spawn_check_wait_status (cmd_status, &err)) {
+        g_printerr ("--exec-at-eos '%s' failed: %s\n", exec_at_eos,
+            err->message);
+        g_clear_error (&err);
+        status = EXIT_FAILURE;
+      }
+    }
+  }
+  gst_message_unref (msg);
+  gst_object_unref (bus);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  g_free (app.chosen_heap);
+  g_free (app.device);
+  g_free (app.forced_heap);
+  g_free (format);
+  g_free (exec_at_eos);
+  return status;
+}
