@@ -150,7 +150,7 @@ static struct stat_result summarize(double *t)
 }
 
 /*
- * Time the methods in @ms round-robin, one iteration of each in turn, so
+ * Time the methods in @ms interleaved, one iteration of each in turn, so
  * that the load of a shared host hits them alike.
  */
 static void run_interleaved(const enum method *ms, int n, const int *fd_src,
@@ -159,6 +159,7 @@ static void run_interleaved(const enum method *ms, int n, const int *fd_src,
 	double *t[N_METHODS] = { 0 };
 	int failed[N_METHODS] = { 0 };
 	void *scratch = malloc(len);
+	unsigned int seed = 1;
 	int i, j, k;
 
 	memset(scratch, 1, len);
@@ -166,11 +167,25 @@ static void run_interleaved(const enum method *ms, int n, const int *fd_src,
 		t[j] = calloc(iterations, sizeof(double));
 
 	for (i = -warmup; i < iterations; i++) {
-		/* and each goes first in turn: what ran before matters under TCG */
+		int order[N_METHODS];
+
+		/*
+		 * In a new random order each time: under TCG what ran just
+		 * before matters (a 32 MiB memset leaves the host's caches
+		 * cold), so no method may always follow the same one.
+		 */
+		for (k = 0; k < n; k++)
+			order[k] = k;
+		for (k = n - 1; k > 0; k--) {
+			int r = rand_r(&seed) % (k + 1), tmp = order[k];
+
+			order[k] = order[r];
+			order[r] = tmp;
+		}
 		for (k = 0; k < n; k++) {
 			double us;
 
-			j = (i + warmup + k) % n;
+			j = order[k];
 			if (failed[j])
 				continue;
 			us = one(ms[j], fd_src[j], len, map, scratch);
