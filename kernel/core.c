@@ -88,7 +88,10 @@ static struct dma_buf *dhe_heap_buffer_alloc(struct dma_heap_ext *heap,
 	len = PAGE_ALIGN(len);
 	if (!len)
 		return ERR_PTR(-EINVAL);
-	/* as upstream's system heap: more than all RAM can never succeed */
+	/*
+	 * More than all RAM can never succeed: say so at once rather than
+	 * after pushing the machine into the OOM killer.
+	 */
 	if (len / PAGE_SIZE > totalram_pages())
 		return ERR_PTR(-ENOMEM);
 
