@@ -25,6 +25,7 @@
  */
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <gst/dmaheap/dmaheap.h>
 
 #include <stdlib.h>
@@ -54,7 +55,11 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
 {
   GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (alloc));
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
-  gchar *caps_str = gst_caps_to_string (caps);
+  GstVideoInfo vinfo;
+  gchar *caps_str = gst_video_info_from_caps (&vinfo, caps) ?
+      g_strdup_printf ("%s %ux%u", gst_video_format_to_string
+      (GST_VIDEO_INFO_FORMAT (&vinfo)), GST_VIDEO_INFO_WIDTH (&vinfo),
+      GST_VIDEO_INFO_HEIGHT (&vinfo)) : gst_caps_to_string (caps);
   gchar *device = display_device (sink, app);
   gchar *hint = NULL, *heap;
   const gchar *why;
@@ -73,7 +78,7 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
     why = "dmaheapalloc's own choice for these caps";
   }
 
-  g_print ("heap for %s\n  on display %s: %s (%s)\n", caps_str,
+  g_print ("heap for %s on display %s: %s (%s)\n", caps_str,
       device ? device : "(auto)", heap ? heap : "(none)", why);
   g_free (app->chosen_heap);
   app->chosen_heap = g_strdup (heap);

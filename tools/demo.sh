@@ -1,6 +1,10 @@
 #!/bin/bash
-# The main job: build, boot Debian's 6.12 kernel in QEMU with the project's
-# heap module and show what it offers. Usage: tools/demo.sh [BUILD_DIR]
+# The main job: zero-copy decode to display on real kernel drivers. Builds
+# everything, boots Debian's 6.12 kernel in QEMU with the project's heap
+# module, vicodec (V4L2 FWHT codec) and an emulated cirrus display, decodes a
+# stream straight into dma-buf heap buffers that dmaheapsink scans out, and
+# saves what the screen showed as BUILD_DIR/demo/screen.png.
+# Usage: tools/demo.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -8,5 +12,14 @@ build=${1:-build}
 tools/setup-deps
 [ -f "$build/build.ninja" ] || meson setup "$build"
 meson compile -C "$build"
-exec tools/vm/vm-run --build-dir "$build" --kernel 6.12 --out-dir "$build/demo" -- \
+rm -rf "$build/demo"
+GST_PLUGIN_PATH="$PWD/$build/gst" tools/vm/vm-run --build-dir "$build" --kernel 6.12 \
+	--display --source-modules vicodec --out-dir "$build/demo" -- sh -c '
+	echo "== dma-buf heaps on $(uname -r)"
 	tools/vm/list-heaps
+	echo
+	echo "== decode to display"
+	"$0" --no-sync --frames 60 --exec-at-eos "vm-screendump screen" >/dev/null' \
+	"$build/examples/decode-display"
+echo
+echo "== the screen at the end of the stream: $build/demo/screen.png"
