@@ -14,12 +14,7 @@ tools/setup-deps
 meson compile -C "$build"
 rm -rf "$build/demo"
 GST_PLUGIN_PATH="$PWD/$build/gst" tools/vm/vm-run --build-dir "$build" --kernel 6.12 \
-	--display --source-modules vicodec --out-dir "$build/demo" -- sh -c '
-	echo "== dma-buf heaps on $(uname -r)"
-	tools/vm/list-heaps
-	echo
-	echo "== decode to display"
-	"$0" --no-sync --frames 60 --exec-at-eos "vm-screendump screen" >/dev/null' \
-	"$build/examples/decode-display"
+	--display --source-modules vicodec --out-dir "$build/demo" -- \
+	tools/demo-in-vm.sh "$build/examples/decode-display"
 echo
 echo "== the screen at the end of the stream: $build/demo/screen.png"
