@@ -26,6 +26,10 @@
  * else loads the host shows up: every (size, sink) run is repeated, the two
  * sinks alternating and swapping who goes first, and the median is kept. */
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE             /* RUSAGE_THREAD */
+#endif
+
 #include <gst/gst.h>
 
 #include <xf86drm.h>
@@ -43,6 +47,8 @@ typedef struct
 {
   gint64 first_ns;              /* thread CPU time at the first buffer */
   gint64 last_ns;               /* ... at EOS */
+  struct rusage first_ru;       /* the same, split into user and kernel */
+  struct rusage last_ru;
   guint frames;
 } SinkClock;
 
@@ -65,16 +71,25 @@ process_cpu_ns (void)
       + ((gint64) ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000;
 }
 
+static gint64
+timeval_ns (const struct timeval *tv)
+{
+  return (gint64) tv->tv_sec * 1000000000 + (gint64) tv->tv_usec * 1000;
+}
+
 static GstPadProbeReturn
 sink_probe (GstPad * pad, GstPadProbeInfo * info, gpointer data)
 {
   SinkClock *clk = data;
 
   if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
-    if (clk->frames++ == 0)
+    if (clk->frames++ == 0) {
       clk->first_ns = thread_cpu_ns ();
+      getrusage (RUSAGE_THREAD, &clk->first_ru);
+    }
   } else if (GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS) {
     clk->last_ns = thread_cpu_ns ();
+    getrusage (RUSAGE_THREAD, &clk->last_ru);
   }
   return GST_PAD_PROBE_OK;
 }
@@ -83,6 +98,7 @@ typedef struct
 {
   gdouble process_ms;           /* per frame */
   gdouble sink_ms;              /* per frame, sink thread */
+  gdouble sink_user_ms;         /* ... of which in user space */
   gdouble fps;
   gboolean ok;
 } Result;
@@ -108,7 +124,7 @@ median (gdouble * v, gint n)
 static Result
 summary_result (const Result * runs, gint n, gboolean best)
 {
-  gdouble p[n], k[n], f[n];
+  gdouble p[n], k[n], u[n], f[n];
   Result res = { 0, };
   gint i;
 
@@ -116,16 +132,19 @@ summary_result (const Result * runs, gint n, gboolean best)
   for (i = 0; i < n; i++) {
     p[i] = runs[i].process_ms;
     k[i] = runs[i].sink_ms;
+    u[i] = runs[i].sink_user_ms;
     f[i] = runs[i].fps;
     res.ok &= runs[i].ok;
   }
   /* median() sorts */
   res.process_ms = median (p, n);
   res.sink_ms = median (k, n);
+  res.sink_user_ms = median (u, n);
   res.fps = median (f, n);
   if (best) {
     res.process_ms = p[0];
     res.sink_ms = k[0];
+    res.sink_user_ms = u[0];
     res.fps = f[n - 1];
   }
   return res;
@@ -138,21 +157,27 @@ print_table (const gchar * title, gint sizes[3][2], Result r[3][2])
 
   g_print ("\n%s, CPU time per frame:\n\n", title);
   g_print ("| size | dmaheapsink process | kmssink process | ratio | "
-      "dmaheapsink sink thread | kmssink sink thread | ratio |\n");
+      "dmaheapsink sink thread (user) | kmssink sink thread (user) | ratio |"
+      "\n");
   g_print ("|---|---|---|---|---|---|---|\n");
   for (s = 0; s < 3; s++)
-    g_print
-        ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms | %.2f ms | %.2f |\n",
-        sizes[s][0], sizes[s][1], r[s][0].process_ms, r[s][1].process_ms,
+    g_print ("| %dx%d | %.2f ms | %.2f ms | %.2f | %.2f ms (%.2f) | "
+        "%.2f ms (%.2f) | %.2f |\n", sizes[s][0], sizes[s][1],
+        r[s][0].process_ms, r[s][1].process_ms,
         r[s][1].process_ms > 0 ? r[s][0].process_ms / r[s][1].process_ms : 0,
-        r[s][0].sink_ms, r[s][1].sink_ms,
+        r[s][0].sink_ms, r[s][0].sink_user_ms, r[s][1].sink_ms,
+        r[s][1].sink_user_ms,
         r[s][1].sink_ms > 0 ? r[s][0].sink_ms / r[s][1].sink_ms : 0);
-  g_print ("\nlargest/smallest, dmaheapsink: process %.2f, sink thread %.2f; "
-      "kmssink: process %.2f, sink thread %.2f\n",
+  g_print ("\nlargest/smallest, dmaheapsink: process %.2f, sink thread %.2f "
+      "(user %.2f); kmssink: process %.2f, sink thread %.2f (user %.2f)\n",
       r[0][0].process_ms > 0 ? r[2][0].process_ms / r[0][0].process_ms : 0,
       r[0][0].sink_ms > 0 ? r[2][0].sink_ms / r[0][0].sink_ms : 0,
+      r[0][0].sink_user_ms > 0 ?
+      r[2][0].sink_user_ms / r[0][0].sink_user_ms : 0,
       r[0][1].process_ms > 0 ? r[2][1].process_ms / r[0][1].process_ms : 0,
-      r[0][1].sink_ms > 0 ? r[2][1].sink_ms / r[0][1].sink_ms : 0);
+      r[0][1].sink_ms > 0 ? r[2][1].sink_ms / r[0][1].sink_ms : 0,
+      r[0][1].sink_user_ms > 0 ?
+      r[2][1].sink_user_ms / r[0][1].sink_user_ms : 0);
 }
 
 static Result
@@ -201,6 +226,8 @@ run (const gchar * sink_desc, gint w, gint h, guint frames)
     /* The first frame went through preroll: count the frames after it. */
     res.process_ms = (cpu1 - cpu0) / 1e6 / (clk.frames - 1);
     res.sink_ms = (clk.last_ns - clk.first_ns) / 1e6 / (clk.frames - 1);
+    res.sink_user_ms = (timeval_ns (&clk.last_ru.ru_utime) -
+        timeval_ns (&clk.first_ru.ru_utime)) / 1e6 / (clk.frames - 1);
     res.fps = (clk.frames - 1) / ((t1 - t0) / 1e6);
   } else if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     gchar *dbg = NULL;
@@ -321,9 +348,10 @@ main (int argc, char **argv)
         Result *x = &runs[which][i];
 
         *x = run (sinks[which], sizes[s][0], sizes[s][1], frames);
-        g_print ("# %4dx%-4d %-50s %s %7.2f | %7.2f ms  %6.1f fps\n",
-            sizes[s][0], sizes[s][1], sinks[which], x->ok ? "" : "FAILED",
-            x->process_ms, x->sink_ms, x->fps);
+        g_print ("# %4dx%-4d %-50s %s %7.2f | %7.2f (user %.2f) ms  %6.1f "
+            "fps\n", sizes[s][0], sizes[s][1], sinks[which],
+            x->ok ? "" : "FAILED", x->process_ms, x->sink_ms,
+            x->sink_user_ms, x->fps);
       }
     }
     for (k = 0; k < 2; k++) {
