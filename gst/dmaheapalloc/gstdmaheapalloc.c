@@ -61,6 +61,7 @@ GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_alloc_debug);
 #define GST_CAT_DEFAULT gst_dma_heap_alloc_debug
 
 #define DEFAULT_HEAP "auto"
+#define DEFAULT_MEMORY_PER_PLANE FALSE
 #define STATS_NAME "GstDmaHeapAllocStats"
 
 enum
@@ -68,6 +69,7 @@ enum
   PROP_0,
   PROP_HEAP,
   PROP_HEAP_RULES,
+  PROP_MEMORY_PER_PLANE,
   PROP_STATS,
   N_PROPS
 };
@@ -92,6 +94,7 @@ struct _GstDmaHeapAlloc
   gchar *heap;
   gchar *rules_str;
   GstDmaHeapRules *rules;
+  gboolean memory_per_plane;
   GError *rules_error;
   guint64 copies;
   guint64 passthrough;
@@ -336,6 +339,11 @@ make_pool (GstDmaHeapAlloc * self, GstCaps * caps, const GstVideoInfo * info,
   if (video_meta)
     gst_buffer_pool_config_add_option (config,
         GST_BUFFER_POOL_OPTION_VIDEO_META);
+  GST_OBJECT_LOCK (self);
+  if (self->memory_per_plane)
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE);
+  GST_OBJECT_UNLOCK (self);
   if (!gst_buffer_pool_set_config (pool, config))
     goto config_failed;
 
@@ -903,6 +911,11 @@ gst_dma_heap_alloc_set_property (GObject * object, guint prop_id,
       gst_dma_heap_alloc_set_rules (self, g_value_get_string (value));
       GST_OBJECT_UNLOCK (self);
       break;
+    case PROP_MEMORY_PER_PLANE:
+      GST_OBJECT_LOCK (self);
+      self->memory_per_plane = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -924,6 +937,11 @@ gst_dma_heap_alloc_get_property (GObject * object, guint prop_id,
     case PROP_HEAP_RULES:
       GST_OBJECT_LOCK (self);
       g_value_set_string (value, self->rules_str);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case PROP_MEMORY_PER_PLANE:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->memory_per_plane);
       GST_OBJECT_UNLOCK (self);
       break;
     case PROP_STATS:
@@ -1009,6 +1027,26 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "dmaheapalloc heap-rules=\"video/x-raw,format=NV12:contiguous;"
       "ANY:system\" ! fakesink", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
+
+  /**
+   * GstDmaHeapAlloc:memory-per-plane:
+   *
+   * Give each plane of a frame its own dma-buf. A multi-planar V4L2
+   * producer in dmabuf-import mode needs it (one dma-buf per V4L2 plane:
+   * NV12M, or NV12 on a driver that uses two planes for it; without it
+   * V4L2 fails with "Got 1 dmabuf but needed 2"); single-planar producers
+   * and most displays want one dma-buf per frame.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_MEMORY_PER_PLANE] = g_param_spec_boolean
+      ("memory-per-plane", "Memory per plane",
+      "One dma-buf per plane instead of one per frame, as multi-planar V4L2 "
+      "producers in dmabuf-import mode need (else they fail with 'Got 1 "
+      "dmabuf but needed 2'). Example: gst-launch-1.0 v4l2src "
+      "io-mode=dmabuf-import ! video/x-raw,format=NV12 ! dmaheapalloc "
+      "memory-per-plane=true ! fakesink", DEFAULT_MEMORY_PER_PLANE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
    * GstDmaHeapAlloc:stats:

@@ -16,7 +16,9 @@
  * #GstVideoMeta (option %GST_BUFFER_POOL_OPTION_VIDEO_META),
  * #GstVideoAlignment (%GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT), one
  * #GstMemory per buffer or, with
- * %GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE, one per plane.
+ * %GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE, one per plane (such
+ * buffers always carry a #GstVideoMeta, which maps each plane in its own
+ * memory).
  *
  * The heap is chosen, in order, by the allocator of the config (a
  * #GstDmaHeapAllocator, or another #GstDmaBufAllocator that can allocate),
@@ -233,8 +235,10 @@ gst_dma_heap_buffer_pool_set_config (GstBufferPool * pool,
   self->params = params;
   self->info = info;
   self->align = align;
+  /* Planes in memories of their own are found through the meta: without
+   * it, mapping the frame would merge them into one system memory. */
   self->add_videometa = gst_buffer_pool_config_has_option (config,
-      GST_BUFFER_POOL_OPTION_VIDEO_META);
+      GST_BUFFER_POOL_OPTION_VIDEO_META) || n_mems > 1;
   self->n_mems = n_mems;
   self->size = size;
   memcpy (self->mem_sizes, mem_sizes, sizeof (mem_sizes));

@@ -399,6 +399,45 @@ GST_START_TEST (test_select_heap_not_with_explicit_heap)
 
 GST_END_TEST;
 
+GST_START_TEST (test_memory_per_plane)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstQuery *answer = NULL;
+  GstBufferPool *pool = NULL;
+  GstStructure *config;
+  gboolean per_plane;
+  gchar *heap;
+
+  g_object_get (h->element, "memory-per-plane", &per_plane, NULL);
+  fail_if (per_plane);
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  heap = query_heap (h, NV12_CAPS, &answer);
+  g_free (heap);
+  gst_query_parse_nth_allocation_pool (answer, 0, &pool, NULL, NULL, NULL);
+  config = gst_buffer_pool_get_config (pool);
+  fail_if (gst_buffer_pool_config_has_option (config,
+          GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE));
+  gst_structure_free (config);
+  gst_object_unref (pool);
+  gst_query_unref (answer);
+
+  /* the proposed pool carries the option into the producer's config */
+  g_object_set (h->element, "memory-per-plane", TRUE, NULL);
+  heap = query_heap (h, NV12_CAPS, &answer);
+  g_free (heap);
+  gst_query_parse_nth_allocation_pool (answer, 0, &pool, NULL, NULL, NULL);
+  config = gst_buffer_pool_get_config (pool);
+  fail_unless (gst_buffer_pool_config_has_option (config,
+          GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE));
+  gst_structure_free (config);
+  gst_object_unref (pool);
+  gst_query_unref (answer);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_not_video)
 {
   GstHarness *h = gst_harness_new ("dmaheapalloc");
@@ -500,6 +539,7 @@ dmaheapalloc_suite (void)
   tcase_add_test (tc, test_downstream_heap);
   tcase_add_test (tc, test_select_heap_signal);
   tcase_add_test (tc, test_select_heap_not_with_explicit_heap);
+  tcase_add_test (tc, test_memory_per_plane);
   tcase_add_test (tc, test_not_video);
   tcase_add_test (tc, test_copy_allocation_fails);
   tcase_add_test (tc, test_no_fd_leak);

@@ -33,6 +33,20 @@ for t in "$@"; do
 	[ "$rc" -eq 0 ] || failed="$failed $name($rc)"
 done
 
+# V4L2's multi-planar API: NV12 in two dma-bufs (memory-per-plane).
+for t in "$@"; do
+	[ "$(basename "$t")" = dmaheapalloc-clients ] || continue
+	echo "=== $(basename "$t") with vivid multiplanar=2"
+	if rmmod vivid && modprobe vivid multiplanar=2; then
+		DMAHEAP_TEST_MPLANE=1 "$t"
+		rc=$?
+	else
+		rc=99
+	fi
+	echo "=== $(basename "$t") multiplanar: exit $rc"
+	[ "$rc" -eq 0 ] || failed="$failed $(basename "$t")-multiplanar($rc)"
+done
+
 if [ -n "$failed" ]; then
 	echo "FAILED:$failed"
 	exit 1
