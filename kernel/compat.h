@@ -34,6 +34,16 @@
 #endif
 
 /*
+ * 6.4..6.11 made struct bus_type const for the bus API and the bus
+ * objects (pci_bus_type, platform_bus_type) alike.
+ */
+#ifdef DHE_HAVE_CONST_BUS_TYPE
+#define DHE_BUS_CONST const
+#else
+#define DHE_BUS_CONST
+#endif
+
+/*
  * 6.13 made MODULE_IMPORT_NS() take a string literal; before, a bare token
  * that it stringified itself.
  */

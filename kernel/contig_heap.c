@@ -154,8 +154,8 @@ static int dhe_contig_take_blocks(struct dhe_contig *contig,
 		page = alloc_pages(gfp, DHE_CONTIG_BLOCK_ORDER);
 		if (!page) {
 			pr_warn("dma_heap_ext: contiguous heap: only %u of %u blocks of %lu KiB\n",
-			       contig->nblocks, nblocks,
-			       (PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER) >> 10);
+				contig->nblocks, nblocks,
+				(PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER) >> 10);
 			dhe_contig_free_blocks(contig);
 			return -ENOMEM;
 		}

@@ -66,6 +66,7 @@ struct dhe_buffer {
 	size_t len;
 	struct sg_table sg_table;
 
+	/* protects what follows, up to and including dirty */
 	struct mutex lock;
 	struct list_head attachments;
 	int vmap_cnt;

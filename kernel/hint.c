@@ -26,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "heap.h"
 
 struct dhe_hint {
@@ -146,7 +147,7 @@ static int dhe_hint_add_existing(struct device *dev, void *data)
 }
 
 struct dhe_hint_bus {
-	const struct bus_type *bus;
+	DHE_BUS_CONST struct bus_type *bus;
 	struct notifier_block nb;
 	bool registered;
 };
@@ -166,8 +167,7 @@ static void dhe_hint_unregister_buses(void)
 		struct dhe_hint_bus *hb = &dhe_hint_buses[i];
 
 		if (hb->registered)
-			bus_unregister_notifier((struct bus_type *)hb->bus,
-						&hb->nb);
+			bus_unregister_notifier(hb->bus, &hb->nb);
 		hb->registered = false;
 	}
 }
@@ -190,13 +190,11 @@ int dhe_hint_init(void)
 	for (i = 0; i < ARRAY_SIZE(dhe_hint_buses); i++) {
 		struct dhe_hint_bus *hb = &dhe_hint_buses[i];
 
-		ret = bus_register_notifier((struct bus_type *)hb->bus,
-					    &hb->nb);
+		ret = bus_register_notifier(hb->bus, &hb->nb);
 		if (ret)
 			goto unregister_buses;
 		hb->registered = true;
-		bus_for_each_dev((struct bus_type *)hb->bus, NULL, NULL,
-				 dhe_hint_add_existing);
+		bus_for_each_dev(hb->bus, NULL, NULL, dhe_hint_add_existing);
 	}
 	return 0;
 

@@ -2,8 +2,9 @@
 /*
  * dma_heap_ext: the system heap and its write-combined sibling.
  *
- * As drivers/dma-buf/heaps/system_heap.c: zeroed pages, largest order first
- * (8, 4, 0: 1 MiB, 64 KiB, 4 KiB), high orders without reclaim or warnings.
+ * As upstream's system heap (drivers/dma-buf/heaps/): zeroed pages, largest
+ * order first (8, 4, 0: 1 MiB, 64 KiB, 4 KiB), high orders without reclaim or
+ * warnings.
  * The cached heap takes pages from the page pool first (page_pool.c) and
  * gives them back there.
  *
