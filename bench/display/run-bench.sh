@@ -5,9 +5,6 @@
 # guest do not depend on what else loads the host (under plain TCG they
 # swing by 2x on a shared 2-core machine).
 #
-# tools/vm/vm-run has no option for it: this runs a copy of it, in the build
-# directory, whose QEMU line asks for single-threaded TCG with -icount.
-#
 # usage: bench/display/run-bench.sh BUILD_DIR [KERNEL...] [-- BENCH ARGS]
 set -eu
 
@@ -21,25 +18,11 @@ done
 [ $# -gt 0 ] && shift
 [ -n "$kernels" ] || kernels="6.12 6.1"
 
-src=$(cd "$(dirname "$0")/../.." && pwd)
-runner=$build/vmtools-icount/vm-run
-rm -rf "$build/vmtools-icount"
-mkdir -p "$build/vmtools-icount"
-cp -a "$src/tools/vm/." "$build/vmtools-icount/"
-sed -i "s/'-accel', 'tcg,thread=multi',/'-accel', 'tcg,thread=single', '-icount', 'shift=3,sleep=off',/" "$runner"
-grep -q -- "-icount" "$runner" || {
-	echo "run-bench.sh: could not add -icount to $runner (vm-run changed?)" >&2
-	exit 1
-}
-# The copy must sit two levels below the source root, as tools/vm does.
-[ "$(cd "$build/vmtools-icount/../.." && pwd)" = "$src" ] || {
-	echo "run-bench.sh: BUILD_DIR must be a direct subdirectory of $src" >&2
-	exit 1
-}
+runner=$(cd "$(dirname "$0")/../.." && pwd)/tools/vm/vm-run
 
 for k in $kernels; do
 	echo "=== kernel $k"
-	"$runner" --build-dir "$build" --kernel "$k" --display --timeout 900 -- \
+	"$runner" --build-dir "$build" --kernel "$k" --display --icount 3 --timeout 900 -- \
 		env GST_PLUGIN_PATH="$build/gst" \
 		"$build/bench/display/dmaheapsink-bench" "$@"
 done

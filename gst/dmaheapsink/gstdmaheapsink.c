@@ -55,9 +55,7 @@
 #include <gst/allocators/gstdmabuf.h>
 #include <gst/video/videooverlay.h>
 
-#ifdef HAVE_DMAHEAP
 #include <gst/dmaheap/dmaheap.h>
-#endif
 
 #include <drm_fourcc.h>
 #include <xf86drm.h>
@@ -1443,6 +1441,12 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
     }
   }
 
+  /* The preroll frame comes back when playing starts: it is on screen. */
+  if (buf == self->displayed && !layout_dirty) {
+    GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is already on screen", buf);
+    return GST_FLOW_OK;
+  }
+
 retry:
   dumb = NULL;
   src = self->src;
@@ -1975,7 +1979,6 @@ mode_failed:
   }
 }
 
-#ifdef HAVE_DMAHEAP
 /* Frames in flight: upstream's, a queue's, the pending and shown ones. */
 #define MIN_HEAP_FRAMES 8
 
@@ -1992,7 +1995,6 @@ heap_holds_frames (const gchar * heap, gsize frame_size)
     gst_dma_heap_info_free (info);
   return ok;
 }
-#endif
 
 /* The ALLOCATION answer: heap buffers the display can scan out. */
 static gboolean
@@ -2011,7 +2013,6 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
-#ifdef HAVE_DMAHEAP
   if (need_pool) {
     GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
     GstStructure *config = gst_buffer_pool_get_config (pool);
@@ -2075,10 +2076,6 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
     gst_object_unref (pool);
     g_free (heap);
   }
-#else
-  GST_WARNING_OBJECT (self, "built without the heap pool: upstream will "
-      "allocate, frames it does not allocate as dma-bufs will be copied");
-#endif
 
   return TRUE;
 }
@@ -2351,11 +2348,6 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
   GstBaseSinkClass *basesink_class = GST_BASE_SINK_CLASS (klass);
   GstVideoSinkClass *videosink_class = GST_VIDEO_SINK_CLASS (klass);
   GstCaps *caps;
-
-#ifdef HAVE_DMAHEAP
-  /* Registers the library's debug category before the first heap choice. */
-  g_type_ensure (GST_TYPE_DMA_HEAP_INFO);
-#endif
 
   gobject_class->set_property = gst_dma_heap_sink_set_property;
   gobject_class->get_property = gst_dma_heap_sink_get_property;
