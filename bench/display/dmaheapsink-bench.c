@@ -257,9 +257,11 @@ run (const gchar * sink_desc, gint w, gint h, guint frames)
   return res;
 }
 
-/* The largest mode of the first connected connector of @card. */
+/* The largest mode of the first connected connector of @card, within
+ * @max_w x @max_h when they are positive (vkms offers modes up to 8192x8192,
+ * more than the test VM's memory holds in frames). */
 static gboolean
-largest_mode (const gchar * card, gint * w, gint * h)
+largest_mode (const gchar * card, gint max_w, gint max_h, gint * w, gint * h)
 {
   gint fd = open (card, O_RDWR | O_CLOEXEC), i, j;
   drmModeRes *res;
@@ -273,12 +275,15 @@ largest_mode (const gchar * card, gint * w, gint * h)
 
     if (c && c->connection == DRM_MODE_CONNECTED) {
       for (j = 0; j < c->count_modes; j++) {
+        if ((max_w > 0 && c->modes[j].hdisplay > max_w)
+            || (max_h > 0 && c->modes[j].vdisplay > max_h))
+          continue;
         if (c->modes[j].hdisplay * c->modes[j].vdisplay > *w * *h) {
           *w = c->modes[j].hdisplay;
           *h = c->modes[j].vdisplay;
         }
       }
-      found = c->count_modes > 0;
+      found = *w > 0;
     }
     if (c)
       drmModeFreeConnector (c);
@@ -293,8 +298,8 @@ int
 main (int argc, char **argv)
 {
   gint sizes[3][2] = { {640, 480}, {1024, 768}, {0, 0} };
-  const gchar *card = "/dev/dri/card0";
-  gchar *heap = NULL, *kms_driver = NULL;
+  gchar *card = NULL, *heap = NULL, *kms_driver = NULL, *max_size = NULL;
+  gint max_w = 0, max_h = 0;
   gint frames = 100, repeat = 5;
   GOptionEntry entries[] = {
     {"frames", 0, 0, G_OPTION_ARG_INT, &frames, "Frames per run", "N"},
@@ -304,6 +309,11 @@ main (int argc, char **argv)
         "dmaheapsink heap= (default: its own choice)", "NAME"},
     {"kms-driver", 0, 0, G_OPTION_ARG_STRING, &kms_driver,
         "kmssink driver-name= (default: cirrus)", "NAME"},
+    {"card", 0, 0, G_OPTION_ARG_STRING, &card,
+        "DRM device whose largest mode is measured (default: /dev/dri/card0)",
+        "PATH"},
+    {"max-size", 0, 0, G_OPTION_ARG_STRING, &max_size,
+        "Largest mode to consider (default: any)", "WxH"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- dmaheapsink vs kmssink");
@@ -321,8 +331,15 @@ main (int argc, char **argv)
   }
   g_option_context_free (ctx);
 
-  if (!largest_mode (card, &sizes[2][0], &sizes[2][1])) {
-    g_printerr ("no connected display on %s\n", card);
+  if (max_size && sscanf (max_size, "%dx%d", &max_w, &max_h) != 2) {
+    g_printerr ("--max-size wants WIDTHxHEIGHT, e.g. 1920x1080, not '%s'\n",
+        max_size);
+    return 2;
+  }
+  if (!largest_mode (card ? card : "/dev/dri/card0", max_w, max_h,
+          &sizes[2][0], &sizes[2][1])) {
+    g_printerr ("no connected display with a mode within %s on %s\n",
+        max_size ? max_size : "any size", card ? card : "/dev/dri/card0");
     return 77;
   }
 
@@ -373,5 +390,7 @@ main (int argc, char **argv)
   g_free (sinks[1]);
   g_free (heap);
   g_free (kms_driver);
+  g_free (card);
+  g_free (max_size);
   return ok ? 0 : 1;
 }
