@@ -128,7 +128,7 @@ static int dhe_begin_cpu_access(struct dma_buf *dmabuf,
 	struct dhe_attachment *a;
 
 	mutex_lock(&buffer->lock);
-	if (buffer->vmap_cnt)
+	if (buffer->vaddr)
 		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
 
 	if (!buffer->heap->uncached) {
@@ -149,7 +149,7 @@ static int dhe_end_cpu_access(struct dma_buf *dmabuf,
 	struct dhe_attachment *a;
 
 	mutex_lock(&buffer->lock);
-	if (buffer->vmap_cnt)
+	if (buffer->vaddr)
 		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
 
 	if (!buffer->heap->uncached) {
@@ -237,7 +237,7 @@ static int dhe_vmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	int ret = 0;
 
 	mutex_lock(&buffer->lock);
-	if (buffer->vmap_cnt) {
+	if (buffer->vaddr) {
 		buffer->vmap_cnt++;
 		iosys_map_set_vaddr(map, buffer->vaddr);
 		goto unlock;
@@ -262,11 +262,13 @@ static void dhe_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 {
 	struct dhe_buffer *buffer = dmabuf->priv;
 
+	/*
+	 * The mapping outlives the last user until release: importers such as
+	 * software compositors (vkms) vmap and vunmap a buffer on every frame,
+	 * and building the page tables again each time costs O(pages).
+	 */
 	mutex_lock(&buffer->lock);
-	if (!--buffer->vmap_cnt) {
-		vunmap(buffer->vaddr);
-		buffer->vaddr = NULL;
-	}
+	buffer->vmap_cnt--;
 	mutex_unlock(&buffer->lock);
 	iosys_map_clear(map);
 }
@@ -277,8 +279,9 @@ static void dhe_release(struct dma_buf *dmabuf)
 	struct dma_heap_ext *heap = buffer->heap;
 	size_t len = buffer->len;
 
-	if (buffer->vmap_cnt > 0) {
-		WARN(1, "%s: buffer still mapped in the kernel\n", __func__);
+	WARN(buffer->vmap_cnt > 0, "%s: buffer still mapped in the kernel\n",
+	     __func__);
+	if (buffer->vaddr) {
 		vunmap(buffer->vaddr);
 		buffer->vaddr = NULL;
 	}
