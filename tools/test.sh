@@ -1,6 +1,7 @@
 #!/bin/bash
-# Build everything and run every test: host tests, then the VM suites on
-# Debian's 6.1 and 6.12 kernels. Usage: tools/test.sh [BUILD_DIR]
+# Build everything and run every test: host tests, then the VM suites on the
+# Debian kernels of this release (6.1 and 6.12 on Debian 12, 6.12 and 7.3 on
+# Debian 13; tools/vm/vm-run --list-kernels). Usage: tools/test.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -8,7 +9,7 @@ build=${1:-build}
 tools/setup-deps
 [ -f "$build/build.ninja" ] || meson setup "$build"
 meson compile -C "$build"
-for k in 6.1 6.12; do
+for k in $(tools/vm/vm-run --list-kernels); do
 	tools/vm/vm-run --build-dir "$build" --kernel "$k" --prepare-only
 done
 exec meson test -C "$build" --print-errorlogs --num-processes 2

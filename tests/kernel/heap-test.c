@@ -20,13 +20,15 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <drm/drm.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-heap.h>
+
+#include <xf86drm.h>
 
 #include "dma-heap-ext.h"
 #include "dma-heap-ext-test.h"
@@ -213,18 +215,21 @@ static void test_rdonly(const char *heap)
 
 static int open_vgem(void)
 {
-	char path[64], name[64];
+	char path[64];
 	int i, fd;
 
-	for (i = 0; i < 16; i++) {
-		struct drm_version v = { .name = name, .name_len = sizeof(name) - 1 };
+	for (i = 0; i < DRM_MAX_MINOR; i++) {
+		drmVersionPtr v;
+		int is_vgem;
 
-		snprintf(path, sizeof(path), "/dev/dri/card%d", i);
+		snprintf(path, sizeof(path), DRM_DEV_NAME, DRM_DIR_NAME, i);
 		fd = open(path, O_RDWR | O_CLOEXEC);
 		if (fd < 0)
 			continue;
-		memset(name, 0, sizeof(name));
-		if (ioctl(fd, DRM_IOCTL_VERSION, &v) == 0 && !strcmp(name, "vgem"))
+		v = drmGetVersion(fd);
+		is_vgem = v && !strcmp(v->name, "vgem");
+		drmFreeVersion(v);
+		if (is_vgem)
 			return fd;
 		close(fd);
 	}
@@ -233,18 +238,14 @@ static int open_vgem(void)
 
 static void test_vgem_import(int vgem, const char *heap, uint64_t len)
 {
-	struct drm_prime_handle prime = { .flags = 0 };
-	struct drm_gem_close gclose = { 0 };
+	uint32_t handle;
 	int fd;
 
 	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate for vgem", heap))
 		return;
-	prime.fd = fd;
-	if (CHECK(ioctl(vgem, DRM_IOCTL_PRIME_FD_TO_HANDLE, &prime) == 0,
-		  "%s: PRIME import of %" PRIu64 " KiB into vgem", heap, len / KiB)) {
-		gclose.handle = prime.handle;
-		CHECK(ioctl(vgem, DRM_IOCTL_GEM_CLOSE, &gclose) == 0, "%s: vgem GEM_CLOSE", heap);
-	}
+	if (CHECK(drmPrimeFDToHandle(vgem, fd, &handle) == 0,
+		  "%s: PRIME import of %" PRIu64 " KiB into vgem", heap, len / KiB))
+		CHECK(drmCloseBufferHandle(vgem, handle) == 0, "%s: vgem GEM_CLOSE", heap);
 	close(fd);
 }
 
@@ -775,6 +776,16 @@ static void test_pool(void)
 	CHECK(p1 > 0 && p1 <= 4 * MiB, "pool: pool_max_mb=4 bounds the pool (%llu bytes)", (unsigned long long)p1);
 	ht_sysfs_write(POOL_PARAM "pool_max_mb", "64");
 
+	/* lowering the bound gives back what the pool holds beyond it */
+	if (ht_alloc_name(sys_heap, 32 * MiB, &fd) == 0)
+		close(fd);
+	p0 = ht_sysfs_u64(sys_heap, "pool_bytes");
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "8");
+	p1 = ht_sysfs_u64(sys_heap, "pool_bytes");
+	CHECK(p0 >= 32 * MiB && p1 <= 8 * MiB, "pool: pool_max_mb 64 -> 8 trims the pool at once (%llu -> %llu MiB)",
+	      (unsigned long long)(p0 / MiB), (unsigned long long)(p1 / MiB));
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "64");
+
 	/* the shrinker gives it all back under (simulated) pressure */
 	if (ht_alloc_name(sys_heap, 32 * MiB, &fd) == 0)
 		close(fd);
@@ -898,12 +909,211 @@ static void test_killed_allocation(void)
 	CHECK(accounting_idle(sys_heap), "%s: nothing left of the killed allocation", sys_heap);
 }
 
-/* ---- lifetime ---- */
-
 static int module_loaded(void)
 {
 	return path_exists("/sys/module/dma_heap_ext");
 }
+
+/* ---- module parameters: at load, from modprobe.d, at run time ---- */
+
+static int param_reads(const char *param, const char *want)
+{
+	char path[256], buf[64];
+
+	snprintf(path, sizeof(path), POOL_PARAM "%s", param);
+	if (ht_sysfs_read(path, buf, sizeof(buf)) < 0)
+		return 0;
+	buf[strcspn(buf, "\n")] = 0;
+	return !strcmp(buf, want);
+}
+
+/* The module works after loading with ARGS: allocations, a bounded pool. */
+static void check_loaded_with(const char *how, const char *args)
+{
+	int fd, ok = 0;
+
+	if (module_loaded() && ht_alloc_name(sys_heap, 4 * MiB, &fd) == 0) {
+		close(fd);
+		ok = ht_sysfs_u64(sys_heap, "pool_bytes") <= 4 * MiB || !param_reads("pool_max_mb", "1");
+	}
+	CHECK(ok, "%s %s: loaded, allocates, pool within its bound", how, args);
+}
+
+static void test_params_at_load(void)
+{
+	static const char *const good[] = {
+		"pool_enable=0", "pool_enable=0 pool_max_mb=0", "pool_max_mb=0",
+		"pool_max_mb=4294967295", "pool_enable=1 pool_max_mb=1", "pool_enable=N pool_max_mb=64",
+		"contig_size_mb=1", "contig_dma32=0",
+	};
+	static const char *const bad[] = {
+		"pool_enable=banana", "pool_max_mb=-1", "pool_max_mb=4294967296", "contig_size_mb=x",
+	};
+	char ko[512];
+	size_t i;
+
+	section("module parameters at load (insmod, modprobe.d)");
+	snprintf(ko, sizeof(ko), "%s/dma_heap_ext.ko", kmod_dir);
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s", ko, good[i]) == 0, "insmod %s", good[i]);
+		check_loaded_with("insmod", good[i]);
+	}
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s 2>/dev/null", ko, bad[i]) != 0 && !module_loaded(),
+		      "insmod %s is refused, nothing loaded", bad[i]);
+
+	/* /etc/modprobe.d: the same callbacks, before module_init */
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null; d=/lib/modules/$(uname -r)/updates; mkdir -p $d && "
+		     "cp %s $d/ && depmod && echo 'options dma_heap_ext pool_enable=0 pool_max_mb=0' "
+		     "> /etc/modprobe.d/dma-heap-ext-test.conf && modprobe dma_heap_ext", ko) == 0,
+	      "modprobe with options pool_enable=0 pool_max_mb=0 in /etc/modprobe.d");
+	CHECK(param_reads("pool_enable", "N") && param_reads("pool_max_mb", "0"),
+	      "modprobe.d: the parameters took effect");
+	check_loaded_with("modprobe.d", "pool_enable=0 pool_max_mb=0");
+	ht_run("rmmod dma_heap_ext; rm -f /etc/modprobe.d/dma-heap-ext-test.conf "
+	       "/lib/modules/$(uname -r)/updates/dma_heap_ext.ko; depmod");
+	CHECK(ht_run("insmod %s", ko) == 0, "reload with defaults");
+}
+
+/* Allocations, mappings and frees in flight while the parameters change. */
+static void test_params_at_runtime(void)
+{
+	static const char *const enable[] = { "0", "1", "N", "Y" };
+	static const char *const max_mb[] = { "0", "1", "64", "4294967295", "8" };
+	int status, i;
+	pid_t pid;
+
+	section("module parameters at run time, allocations in flight");
+	pid = fork();
+	if (pid == 0) {
+		unsigned int seed = 1;
+		double end = ht_now_us() + 4e6;
+
+		while (ht_now_us() < end) {
+			uint64_t len = (rand_r(&seed) % 512 + 1) * 4 * KiB;
+			uint8_t *map;
+			int fd;
+
+			if (ht_alloc_name(rand_r(&seed) % 4 ? sys_heap : "system-uncached", len, &fd))
+				_exit(2);
+			if (rand_r(&seed) % 2) {
+				map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+				if (map == MAP_FAILED || !ht_all_zero(map, len))
+					_exit(3);
+				memset(map, 0xa5, len);
+				munmap(map, len);
+			}
+			close(fd);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 200; i++) {
+		ht_sysfs_write(POOL_PARAM "pool_enable", enable[i % 4]);
+		ht_sysfs_write(POOL_PARAM "pool_max_mb", max_mb[i % 5]);
+		usleep(10000);
+	}
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	      "200 parameter changes while a process allocates, writes and frees: every buffer zeroed (status %d)",
+	      status);
+	CHECK(ht_sysfs_write(POOL_PARAM "pool_enable", "banana") != 0 &&
+	      ht_sysfs_write(POOL_PARAM "pool_max_mb", "-1") != 0, "bad values written at run time are refused");
+	ht_sysfs_write(POOL_PARAM "pool_max_mb", "64");
+	ht_sysfs_write(POOL_PARAM "pool_enable", "1");
+	CHECK(accounting_idle(sys_heap) && accounting_idle("system-uncached") &&
+	      ht_sysfs_u64(sys_heap, "pool_bytes") <= 64 * MiB, "accounting back to idle, pool within 64 MiB");
+}
+
+/* ---- running out of memory: ENOMEM, never the OOM killer ---- */
+
+static void test_exhaustion(const char *heap, uint64_t chunk)
+{
+	struct rlimit rl = { 1 << 16, 1 << 16 };
+	int *fds, n = 0, max = 1 << 15, err = 0, fd, alive;
+	pid_t bystander;
+	int status;
+
+	/* a process minding its own business, with 48 MiB of anonymous memory */
+	bystander = fork();
+	if (bystander == 0) {
+		char *p = mmap(NULL, 48 * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+		if (p == MAP_FAILED)
+			_exit(2);
+		memset(p, 1, 48 * MiB);
+		for (;;)
+			pause();
+	}
+	usleep(300000);
+	setrlimit(RLIMIT_NOFILE, &rl);
+	fds = calloc(max, sizeof(*fds));
+	while (fds && n < max) {
+		err = ht_alloc_name(heap, chunk, &fds[n]);
+		if (err)
+			break;
+		n++;
+	}
+	alive = waitpid(bystander, &status, WNOHANG) == 0;
+	printf("# %s: %d x %llu MiB allocated before %s\n", heap, n,
+	       (unsigned long long)(chunk / MiB), strerror(-err));
+	while (n > 0)
+		close(fds[--n]);
+	free(fds);
+	CHECK(err == -ENOMEM, "%s: allocating until memory runs out ends in ENOMEM (got %d)", heap, err);
+	CHECK(alive, "%s: the bystander holding 48 MiB is still alive (no OOM kill)", heap);
+	kill(bystander, SIGKILL);
+	waitpid(bystander, &status, 0);
+	CHECK(ht_alloc_name(heap, 64 * MiB, &fd) == 0, "%s: the machine recovers: 64 MiB allocate again", heap);
+	if (fd >= 0)
+		close(fd);
+	CHECK(accounting_idle(heap), "%s: accounting back to idle", heap);
+}
+
+/* ---- a heap name another driver already has ---- */
+
+static const char *foreign_ko(void)
+{
+	static char path[512];
+	const char *kos = getenv("VM_EXTRA_KOS");
+	const char *p = kos ? strstr(kos, "dhe_foreign_heap.ko") : NULL;
+	const char *start = p;
+
+	if (!p)
+		return NULL;
+	while (start > kos && start[-1] != ' ')
+		start--;
+	snprintf(path, sizeof(path), "%.*s", (int)(p - start + strlen("dhe_foreign_heap.ko")), start);
+	return path;
+}
+
+static void test_name_clash(void)
+{
+	const char *ko = foreign_ko();
+	char out[256] = "";
+	FILE *f;
+
+	section("a heap name another driver has");
+	if (!CHECK(ko != NULL, "the foreign-heap test module was built (vm-run --extra-kmod)"))
+		return;
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap; insmod %s name=contiguous && dmesg -C && "
+		     "insmod %s/dma_heap_ext.ko", ko, kmod_dir) == 0 && module_loaded(),
+	      "dma_heap_ext loads while another driver has /dev/dma_heap/contiguous");
+	CHECK(!ht_heap_is_ours("contiguous") && ht_heap_is_ours("system-uncached") && ht_heap_is_ours(sys_heap),
+	      "that heap is refused, the others are there");
+	CHECK(ht_run("dmesg | grep -q \"another driver has the heap name 'contiguous'\"") == 0,
+	      "the kernel log names the clash");
+	f = popen("\"$VM_TOOLS/list-heaps\" | grep '^contiguous '", "r");
+	if (f) {
+		if (!fgets(out, sizeof(out), f))
+			out[0] = 0;
+		pclose(f);
+	}
+	CHECK(out[0] && !strstr(out, "ours"), "list-heaps does not call the foreign node ours: %s", out);
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 &&
+	      ht_heap_is_ours("contiguous"), "with the other driver gone, the contiguous heap is ours again");
+}
+
+/* ---- lifetime ---- */
 
 static void test_lifetime(void)
 {
@@ -1044,6 +1254,13 @@ int main(int argc, char **argv)
 	test_lifetime();
 	if (vgem >= 0)
 		close(vgem);
+
+	test_params_at_load();
+	test_params_at_runtime();
+	section("memory exhaustion");
+	test_exhaustion(sys_heap, 4 * MiB);
+	test_exhaustion("system-uncached", 16 * MiB);
+	test_name_clash();
 
 	printf("# %d failure(s)\n", ht_failures);
 	(void)argc;
