@@ -42,6 +42,7 @@
 #endif
 
 #include "gstdmaheapallocator.h"
+#include "gstdmaheapprivate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,8 +56,6 @@
 
 GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_allocator_debug);
 #define GST_CAT_DEFAULT gst_dma_heap_allocator_debug
-
-#define UDEV_RULE "kernel/60-dma-heap-ext.rules"
 
 struct _GstDmaHeapAllocator
 {
@@ -272,10 +271,7 @@ open_failed:
     gint err = errno;
 
     if (err == EACCES || err == EPERM)
-      g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_PERMISSION,
-          "Permission denied opening dma-buf heap %s: install the udev rule "
-          UDEV_RULE " (read/write for group 'video'), add the user to group "
-          "'video' and log in again", info->path);
+      gst_dma_heap_set_permission_error (error, "opening", info->path);
     else if (err == ENOENT || err == ENODEV || err == ENXIO)
       g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_NOT_FOUND,
           "dma-buf heap %s is gone: %s", info->path, g_strerror (err));

@@ -29,6 +29,7 @@
 #endif
 
 #include "gstdmaheapinfo.h"
+#include "gstdmaheapprivate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -329,6 +330,18 @@ gst_dma_heap_list_names (void)
   return str;
 }
 
+/* Every EACCES/EPERM on a heap, from stat() on the path or open() on the
+ * node, says the same: what fixes it. */
+void
+gst_dma_heap_set_permission_error (GError ** error, const gchar * doing,
+    const gchar * path)
+{
+  g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_PERMISSION,
+      "Permission denied %s dma-buf heap %s: install the udev rule "
+      GST_DMA_HEAP_UDEV_RULE " (read/write for group 'video'), add the user "
+      "to group 'video' and log in again", doing, path);
+}
+
 static void
 set_no_heaps_error (GError ** error, const gchar * dir)
 {
@@ -392,9 +405,8 @@ bad_name:
   }
 no_permission:
   {
-    g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_PERMISSION,
-        "Permission denied looking up dma-buf heap %s: %s", info->path,
-        g_strerror (EACCES));
+    /* a directory on the way is not searchable */
+    gst_dma_heap_set_permission_error (error, "looking up", info->path);
     gst_dma_heap_info_free (info);
     return NULL;
   }

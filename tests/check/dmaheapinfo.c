@@ -175,26 +175,13 @@ GST_START_TEST (test_query_errors)
 
 GST_END_TEST;
 
-GST_START_TEST (test_permission_error)
+/* In a child running as nobody: opening @heap in @dir fails with a
+ * permission error whose message names the udev rule that fixes it. */
+static gint
+permission_error_as_nobody (const gchar * dir, const gchar * heap)
 {
-  gchar *node = g_build_filename (fake_dir, "locked", NULL);
   pid_t pid;
   gint status;
-
-  /* A heap node only root may open, tried as nobody. */
-  if (mknod (node, S_IFCHR | 0600, makedev (1, 3)) < 0) {
-    GST_WARNING ("mknod not permitted here (%s): nothing to check",
-        g_strerror (errno));
-    g_free (node);
-    return;
-  }
-  if (getuid () != 0) {
-    g_free (node);
-    return;
-  }
-
-  /* the directory itself is readable by all, as /dev/dma_heap is */
-  fail_unless_equals_int (chmod (fake_dir, 0755), 0);
 
   pid = fork ();
   fail_unless (pid >= 0);
@@ -203,25 +190,59 @@ GST_START_TEST (test_permission_error)
     GstAllocator *alloc;
     gboolean ok;
 
-    g_free (node);
     if (setgid (65534) < 0 || setuid (65534) < 0)
       _exit (3);
-    alloc = gst_dma_heap_allocator_new ("locked", &error);
+    g_setenv ("GST_DMA_HEAP_DIR", dir, TRUE);
+    alloc = gst_dma_heap_allocator_new (heap, &error);
     if (alloc)
       _exit (4);
-    /* a permission error whose message names the udev rule that fixes it */
     ok = g_error_matches (error, GST_DMA_HEAP_ERROR,
         GST_DMA_HEAP_ERROR_PERMISSION) &&
         strstr (error->message, "60-dma-heap-ext.rules") &&
         strstr (error->message, "video");
-    g_error_free (error);
+    if (!ok)
+      g_printerr ("not the permission error asked for: %s\n",
+          error ? error->message : "(none)");
+    g_clear_error (&error);
     _exit (ok ? 0 : 5);
   }
   fail_unless_equals_int (waitpid (pid, &status, 0), pid);
   fail_unless (WIFEXITED (status));
-  fail_unless_equals_int (WEXITSTATUS (status), 0);
+  return WEXITSTATUS (status);
+}
 
+GST_START_TEST (test_permission_error)
+{
+  gchar *node = g_build_filename (fake_dir, "locked", NULL);
+  gchar *hidden = g_build_filename (fake_dir, "private", NULL);
+  gchar *hidden_node = g_build_filename (hidden, "heap", NULL);
+
+  /* A heap node only root may open, tried as nobody. */
+  if (mknod (node, S_IFCHR | 0600, makedev (1, 3)) < 0) {
+    GST_WARNING ("mknod not permitted here (%s): nothing to check",
+        g_strerror (errno));
+    goto out;
+  }
+  if (getuid () != 0)
+    goto out;
+
+  /* the directory itself is readable by all, as /dev/dma_heap is... */
+  fail_unless_equals_int (chmod (fake_dir, 0755), 0);
+  fail_unless_equals_int (permission_error_as_nobody (fake_dir, "locked"), 0);
+
+  /* ...and when it is not (stat() fails, not open()), the advice is the
+   * same. */
+  fail_unless_equals_int (mkdir (hidden, 0700), 0);
+  fail_unless_equals_int (mknod (hidden_node, S_IFCHR | 0666, makedev (1, 3)),
+      0);
+  fail_unless_equals_int (permission_error_as_nobody (hidden, "heap"), 0);
+
+out:
+  unlink (hidden_node);
+  rmdir (hidden);
   unlink (node);
+  g_free (hidden_node);
+  g_free (hidden);
   g_free (node);
 }
 

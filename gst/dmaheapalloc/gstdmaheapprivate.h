@@ -1,0 +1,19 @@
+/* GStreamer dma-buf heap library: helpers shared inside the library only
+ * (not installed). */
+#ifndef __GST_DMA_HEAP_PRIVATE_H__
+#define __GST_DMA_HEAP_PRIVATE_H__
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* The udev rule that gives group 'video' access to the heaps. */
+#define GST_DMA_HEAP_UDEV_RULE "kernel/60-dma-heap-ext.rules"
+
+G_GNUC_INTERNAL
+void gst_dma_heap_set_permission_error (GError ** error, const gchar * doing,
+    const gchar * path);
+
+G_END_DECLS
+
+#endif /* __GST_DMA_HEAP_PRIVATE_H__ */
