@@ -5,7 +5,7 @@
  * Every switch here is probed from the headers being built against, never
  * from LINUX_VERSION_CODE: either from a macro the headers define, or by
  * the DHE_HAVE_* flags that Kbuild sets after grepping the headers (see the
- * "header probes" block in Kbuild). Built and tested on 6.1 and 6.12.
+ * "header probes" block in Kbuild). Built and tested on 6.1, 6.12 and 7.3.
  */
 #ifndef _DMA_HEAP_EXT_COMPAT_H
 #define _DMA_HEAP_EXT_COMPAT_H
@@ -85,5 +85,12 @@
 #define dhe_dma_buf_vmap(dmabuf, map)	dma_buf_vmap(dmabuf, map)
 #define dhe_dma_buf_vunmap(dmabuf, map)	dma_buf_vunmap(dmabuf, map)
 #endif
+
+/*
+ * The n-th page after @page in physical order. nth_page() did this until
+ * 7.x dropped it (memory maps became contiguous for every folio); going
+ * through the PFN is right on every kernel, across memory sections too.
+ */
+#define dhe_nth_page(page, n)	pfn_to_page(page_to_pfn(page) + (n))
 
 #endif /* _DMA_HEAP_EXT_COMPAT_H */

@@ -68,7 +68,7 @@ static int dhe_contig_allocate(struct dma_heap_ext *heap,
 	page = pfn_to_page(PHYS_PFN(addr));
 	npages = buffer->len >> PAGE_SHIFT;
 	for (i = 0; i < npages; i++) {
-		clear_highpage(nth_page(page, i));
+		clear_highpage(dhe_nth_page(page, i));
 		if (!(i % 256))
 			cond_resched();
 	}
@@ -131,7 +131,7 @@ static void dhe_contig_free_blocks(struct dhe_contig *contig)
 	/* split_page() made every page of a block a page of its own */
 	for (i = 0; i < contig->nblocks; i++)
 		for (j = 0; j < block_pages; j++)
-			__free_page(nth_page(contig->blocks[i], j));
+			__free_page(dhe_nth_page(contig->blocks[i], j));
 	kfree(contig->blocks);
 	contig->blocks = NULL;
 	contig->nblocks = 0;
@@ -240,7 +240,8 @@ int dhe_contig_heap_init(void)
 
 	heap = dhe_heap_add("contiguous", &dhe_contig_heap_ops, contig, false);
 	if (IS_ERR(heap)) {
-		ret = PTR_ERR(heap);
+		/* the name is another driver's (logged): no contiguous heap */
+		ret = PTR_ERR(heap) == -EEXIST ? 0 : PTR_ERR(heap);
 		goto free_blocks;
 	}
 

@@ -18,6 +18,7 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -325,6 +326,35 @@ static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
 	return kasprintf(GFP_KERNEL, "dma_heap/%s", dev_name(dev));
 }
 
+/*
+ * Whether another driver already serves /dev/dma_heap/@name: the kernel's
+ * own heap framework (its class directory) or anything else that made the
+ * node. devtmpfs would keep that node, and allocations would silently go
+ * to the other heap.
+ */
+static bool dhe_heap_name_taken(const char *name)
+{
+	static const char *const places[] = { "/sys/class/dma_heap", "/dev/dma_heap" };
+	struct path path;
+	bool taken = false;
+	unsigned int i;
+	char *p;
+
+	for (i = 0; i < ARRAY_SIZE(places) && !taken; i++) {
+		p = kasprintf(GFP_KERNEL, "%s/%s", places[i], name);
+		if (!p)
+			return false;
+		if (!kern_path(p, 0, &path)) {
+			taken = true;
+			path_put(&path);
+			pr_err("dma_heap_ext: %s exists: another driver has the heap name '%s'; not adding ours (unload that driver or rename one heap)\n",
+			       p, name);
+		}
+		kfree(p);
+	}
+	return taken;
+}
+
 static void dhe_heap_free(struct kref *ref)
 {
 	struct dma_heap_ext *heap = container_of(ref, struct dma_heap_ext,
@@ -343,7 +373,8 @@ static void dhe_heap_free(struct kref *ref)
  *
  * Only called from module init; heaps live until module exit.
  *
- * Return: the heap or an ERR_PTR().
+ * Return: the heap or an ERR_PTR(); -EEXIST when the name is taken in
+ * /dev/dma_heap by another driver (logged), which callers skip.
  */
 struct dma_heap_ext *dhe_heap_add(const char *name,
 				  const struct dhe_heap_ops *ops, void *priv,
@@ -360,6 +391,10 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 	if (dhe_heap_find_locked(name)) {
 		ret = -EEXIST;
 		goto unlock;
+	}
+	if (dhe_heap_name_taken(name)) {
+		mutex_unlock(&dhe_heap_list_lock);
+		return ERR_PTR(-EEXIST);
 	}
 
 	heap = kzalloc(sizeof(*heap), GFP_KERNEL);

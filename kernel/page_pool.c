@@ -32,8 +32,13 @@ struct dhe_page_pool {
 	unsigned long count;
 };
 
+/*
+ * Initialised statically: parameter callbacks (pool_enable=0 on the insmod
+ * line or in /etc/modprobe.d) run before module_init and drain the pools.
+ */
+#define DHE_POOL(i, o)	{ .order = (o), .pages = LIST_HEAD_INIT(dhe_pools[i].pages) }
 static struct dhe_page_pool dhe_pools[] = {
-	{ .order = 8 }, { .order = 4 }, { .order = 0 },
+	DHE_POOL(0, 8), DHE_POOL(1, 4), DHE_POOL(2, 0),
 };
 
 /* protects dhe_pools, dhe_dirty_pages and dhe_pool_held_pages */
@@ -179,7 +184,7 @@ static void dhe_zero_page(struct page *page, unsigned int order)
 	unsigned int i;
 
 	for (i = 0; i < (1U << order); i++) {
-		clear_highpage(nth_page(page, i));
+		clear_highpage(dhe_nth_page(page, i));
 		cond_resched();
 	}
 }
@@ -216,8 +221,12 @@ static void dhe_zero_work_fn(struct work_struct *work)
 	}
 }
 
-/* Free up to @nr_pages 4 KiB pages' worth; returns how many were freed. */
-static unsigned long dhe_pool_drain(unsigned long nr_pages)
+/*
+ * Free up to @nr_pages 4 KiB pages' worth, stopping early once the pool
+ * holds no more than @keep_pages; returns how many were freed.
+ */
+static unsigned long dhe_pool_drain_to(unsigned long nr_pages,
+				       unsigned long keep_pages)
 {
 	unsigned long freed = 0;
 	unsigned int i;
@@ -227,6 +236,10 @@ static unsigned long dhe_pool_drain(unsigned long nr_pages)
 		unsigned int order = 0;
 
 		spin_lock(&dhe_pool_lock);
+		if (dhe_pool_held_pages <= keep_pages) {
+			spin_unlock(&dhe_pool_lock);
+			break;
+		}
 		/* queued pages first: nobody has paid for zeroing them yet */
 		page = list_first_entry_or_null(&dhe_dirty_pages, struct page,
 						lru);
@@ -254,6 +267,11 @@ static unsigned long dhe_pool_drain(unsigned long nr_pages)
 		freed += 1UL << order;
 	}
 	return freed;
+}
+
+static unsigned long dhe_pool_drain(unsigned long nr_pages)
+{
+	return dhe_pool_drain_to(nr_pages, 0);
 }
 
 static unsigned long dhe_shrink_count(struct shrinker *shrinker,
@@ -291,16 +309,25 @@ static const struct kernel_param_ops dhe_pool_enable_ops = {
 module_param_cb(pool_enable, &dhe_pool_enable_ops, &dhe_pool_enable, 0644);
 MODULE_PARM_DESC(pool_enable,
 		 "Keep freed system heap pages in a pool (default: on; writing 0 empties the pool)");
-module_param_named(pool_max_mb, dhe_pool_max_mb, uint, 0644);
+/* Lowering the limit gives back what the pool holds beyond it at once. */
+static int dhe_pool_max_mb_set(const char *val, const struct kernel_param *kp)
+{
+	int ret = param_set_uint(val, kp);
+
+	if (!ret)
+		dhe_pool_drain_to(ULONG_MAX, dhe_pool_max_pages());
+	return ret;
+}
+
+static const struct kernel_param_ops dhe_pool_max_mb_ops = {
+	.set = dhe_pool_max_mb_set,
+	.get = param_get_uint,
+};
+module_param_cb(pool_max_mb, &dhe_pool_max_mb_ops, &dhe_pool_max_mb, 0644);
 MODULE_PARM_DESC(pool_max_mb, "Most memory the system heap's page pool holds, in MiB (default: 64)");
 
 int dhe_page_pool_init(void)
 {
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(dhe_pools); i++)
-		INIT_LIST_HEAD(&dhe_pools[i].pages);
-
 #ifdef DHE_HAVE_SHRINKER_ALLOC
 	dhe_shrinker = shrinker_alloc(0, "dma_heap_ext-pool");
 	if (!dhe_shrinker)

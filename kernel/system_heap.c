@@ -31,9 +31,19 @@
 #include "compat.h"
 #include "heap.h"
 
-#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO)
+/*
+ * Order 0 reclaims and retries but never invokes the OOM killer: it cannot
+ * see heap memory (no process's RSS holds it) and would kill bystanders
+ * while the allocating process keeps its buffers. Running out is -ENOMEM
+ * to the caller instead, as docs/kernel.md promises.
+ */
+#define LOW_ORDER_GFP	(GFP_HIGHUSER | __GFP_ZERO | __GFP_RETRY_MAYFAIL | \
+			 __GFP_NOWARN)
 #define HIGH_ORDER_GFP	(((GFP_HIGHUSER | __GFP_ZERO | __GFP_NOWARN | \
 			   __GFP_NORETRY) & ~__GFP_RECLAIM) | __GFP_COMP)
+
+/* the same for the bookkeeping of a buffer (sg table, page arrays) */
+#define META_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
 static const unsigned int dhe_orders[] = { 8, 4, 0 };
 static const gfp_t dhe_order_flags[] = { HIGH_ORDER_GFP, HIGH_ORDER_GFP,
@@ -126,7 +136,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 		nents++;
 	}
 
-	ret = sg_alloc_table(table, nents, GFP_KERNEL);
+	ret = sg_alloc_table(table, nents, META_GFP);
 	if (ret)
 		goto free_pages;
 
@@ -208,7 +218,7 @@ static struct page **dhe_buffer_page_array(struct dhe_buffer *buffer,
 	unsigned int n = 0;
 
 	*npages = buffer->len >> PAGE_SHIFT;
-	pages = kvmalloc_array(*npages, sizeof(*pages), GFP_KERNEL);
+	pages = kvmalloc_array(*npages, sizeof(*pages), META_GFP);
 	if (!pages)
 		return NULL;
 
@@ -227,6 +237,11 @@ static void dhe_uncached_free_pages(struct dhe_buffer *buffer)
 	sg_free_table(&buffer->sg_table);
 }
 
+/*
+ * The page array that set_pages_array_wb() needs at free is made here and
+ * kept with the buffer (8 bytes per 4 KiB page), so freeing allocates
+ * nothing and cannot fail.
+ */
 static int dhe_uncached_allocate(struct dma_heap_ext *heap,
 				 struct dhe_buffer *buffer)
 {
@@ -247,9 +262,17 @@ static int dhe_uncached_allocate(struct dma_heap_ext *heap,
 
 	/* also writes the zeroes back from the CPU caches */
 	ret = set_pages_array_wc(pages, npages);
-	kvfree(pages);
-	if (ret)
+	if (ret) {
+		/*
+		 * It may have changed some pages before failing (and released
+		 * their memtypes): put every page back to write-back before
+		 * the page allocator sees it.
+		 */
+		set_pages_array_wb(pages, npages);
+		kvfree(pages);
 		goto free_pages;
+	}
+	buffer->priv = (unsigned long)pages;
 	return 0;
 
 free_pages:
@@ -260,18 +283,9 @@ free_pages:
 static void dhe_uncached_free(struct dma_heap_ext *heap,
 			      struct dhe_buffer *buffer)
 {
-	struct page **pages;
-	unsigned int npages;
+	struct page **pages = (struct page **)buffer->priv;
 
-	pages = dhe_buffer_page_array(buffer, &npages);
-	if (!pages) {
-		/* cannot restore write-back: leak rather than free WC pages */
-		pr_err("dma_heap_ext: leaking %zu bytes of uncached memory\n",
-		       buffer->len);
-		sg_free_table(&buffer->sg_table);
-		return;
-	}
-	set_pages_array_wb(pages, npages);
+	set_pages_array_wb(pages, buffer->len >> PAGE_SHIFT);
 	kvfree(pages);
 	dhe_uncached_free_pages(buffer);
 }
@@ -293,15 +307,16 @@ static const struct dhe_heap_ops dhe_uncached_heap_ops = {
 
 int dhe_system_heaps_init(void)
 {
+	/* a name another driver has (-EEXIST, logged) costs only that heap */
 	dhe_system_heap = dhe_heap_add(dhe_system_heap_name(),
 				       &dhe_system_heap_ops, NULL, false);
-	if (IS_ERR(dhe_system_heap))
+	if (IS_ERR(dhe_system_heap) && PTR_ERR(dhe_system_heap) != -EEXIST)
 		return PTR_ERR(dhe_system_heap);
 
 #ifdef CONFIG_X86
 	dhe_uncached_heap = dhe_heap_add("system-uncached",
 					 &dhe_uncached_heap_ops, NULL, true);
-	if (IS_ERR(dhe_uncached_heap))
+	if (IS_ERR(dhe_uncached_heap) && PTR_ERR(dhe_uncached_heap) != -EEXIST)
 		return PTR_ERR(dhe_uncached_heap);
 #endif
 	return 0;
