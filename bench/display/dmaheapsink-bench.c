@@ -308,7 +308,7 @@ main (int argc, char **argv)
     {"heap", 0, 0, G_OPTION_ARG_STRING, &heap,
         "dmaheapsink heap= (default: its own choice)", "NAME"},
     {"kms-driver", 0, 0, G_OPTION_ARG_STRING, &kms_driver,
-        "kmssink driver-name= (default: cirrus)", "NAME"},
+        "kmssink driver-name= (default: $VM_DISPLAY_DRIVER, else cirrus)", "NAME"},
     {"card", 0, 0, G_OPTION_ARG_STRING, &card,
         "DRM device whose largest mode is measured (default: /dev/dri/card0)",
         "PATH"},
@@ -346,7 +346,8 @@ main (int argc, char **argv)
   sinks[0] = heap ? g_strdup_printf ("dmaheapsink heap=%s", heap) :
       g_strdup ("dmaheapsink");
   sinks[1] = g_strdup_printf ("kmssink driver-name=%s force-modesetting=true",
-      kms_driver ? kms_driver : "cirrus");
+      kms_driver ? kms_driver : g_getenv ("VM_DISPLAY_DRIVER") ?
+      g_getenv ("VM_DISPLAY_DRIVER") : "cirrus");
 
   if (repeat < 1 || frames < 2) {
     g_printerr ("need --repeat >= 1 and --frames >= 2\n");
