@@ -104,6 +104,23 @@ static void dhe_free_page_list(struct list_head *pages)
 	}
 }
 
+/*
+ * Admission: a buffer may not take the memory the rest of the machine
+ * lives on. Close to the end, __GFP_RETRY_MAYFAIL fails our pages, but the
+ * next small GFP_KERNEL allocation of anybody (ours for the dma-buf too)
+ * would find nothing and wake the OOM killer. So keep 1/32 of RAM: what is
+ * available (page cache that can be dropped included) plus what our own pool
+ * holds must cover the buffer and that reserve.
+ */
+static bool dhe_system_memory_left(unsigned long pages, bool pooled)
+{
+	long avail = si_mem_available();
+
+	if (pooled)
+		avail += dhe_page_pool_bytes() >> PAGE_SHIFT;
+	return avail - (long)pages >= (long)(totalram_pages() / 32);
+}
+
 static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 {
 	unsigned long size_remaining = buffer->len;
@@ -114,6 +131,9 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 	struct page *page, *tmp;
 	unsigned int nents = 0;
 	int ret;
+
+	if (!dhe_system_memory_left(buffer->len >> PAGE_SHIFT, pooled))
+		return -ENOMEM;
 
 	INIT_LIST_HEAD(&pages);
 	while (size_remaining > 0) {
