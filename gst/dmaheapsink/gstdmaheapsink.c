@@ -114,6 +114,9 @@ typedef struct
   guint64 size;
   guint8 *data;
   GstVideoInfo info;            /* strides and offsets in the mapping */
+  /* A screen-sized dumb holds the frame at @window, black elsewhere; a
+   * frame-sized one has window.w == 0. */
+  GstVideoRectangle window;
 } GstKmsDumb;
 
 typedef struct
@@ -671,15 +674,23 @@ kms_release_dumbs (GstDmaHeapSink * self)
     kms_dumb_destroy (self, &self->dumbs[i]);
 }
 
+static gboolean
+rect_equal (const GstVideoRectangle * a, const GstVideoRectangle * b)
+{
+  return a->x == b->x && a->y == b->y && a->w == b->w && a->h == b->h;
+}
+
 /* A dumb buffer that is neither on screen nor about to be. */
 static GstKmsDumb *
 kms_get_free_dumb (GstDmaHeapSink * self)
 {
+  GstVideoRectangle window = { 0, };
   guint width, height, i;
 
   if (self->dumbs_fullscreen) {
     width = self->mode.hdisplay;
     height = self->mode.vdisplay;
+    window = self->dst;
   } else {
     width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
     height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
@@ -692,15 +703,21 @@ kms_get_free_dumb (GstDmaHeapSink * self)
             || dumb->fb_id == self->pending_fb))
       continue;
 
+    /* A dumb of the right size can still hold an older picture outside
+     * the window the frame now goes to (a frame-sized dumb is as large as
+     * the screen when the mode has the frame's size): only a new one is
+     * black there. */
     if (dumb->fb_id && (GST_VIDEO_INFO_FORMAT (&dumb->info)
             != GST_VIDEO_INFO_FORMAT (&self->vinfo)
             || dumb->width != GST_ROUND_UP_2 (width)
-            || dumb->height != GST_ROUND_UP_2 (height)))
+            || dumb->height != GST_ROUND_UP_2 (height)
+            || !rect_equal (&dumb->window, &window)))
       kms_dumb_destroy (self, dumb);
 
     if (!dumb->fb_id && !kms_dumb_create (self,
             GST_VIDEO_INFO_FORMAT (&self->vinfo), width, height, dumb))
       return NULL;
+    dumb->window = window;
 
     return dumb;
   }
@@ -708,64 +725,47 @@ kms_get_free_dumb (GstDmaHeapSink * self)
   return NULL;
 }
 
-/* Copies the @src part of @buf into @dumb at (@x, @y). */
+/* Copies the @src part of @buf into @dumb at (@x, @y), plane by plane and
+ * line by line: only the window is written, whatever the frames' sizes
+ * (gst_video_frame_copy() of narrowed frames copied whole source lines on
+ * GStreamer 1.26). */
 static gboolean
 kms_copy_to_dumb (GstDmaHeapSink * self, GstBuffer * buf,
     const GstVideoRectangle * src, gint x, gint y, GstKmsDumb * dumb)
 {
   const GstVideoFormatInfo *finfo = self->vinfo.finfo;
-  GstVideoFrame sframe, dframe;
-  GstVideoInfo dinfo;
-  GstBuffer *dbuf;
-  gboolean ret;
+  GstVideoFrame sframe;
   guint p;
 
   if (!gst_video_frame_map (&sframe, &self->vinfo, buf, GST_MAP_READ))
     return FALSE;
 
-  /* Narrow both frames to the rectangles: offset the plane pointers of the
-   * source, describe the destination window with offsets into the dumb. */
-  gst_video_info_set_format (&dinfo, GST_VIDEO_INFO_FORMAT (&self->vinfo),
-      src->w, src->h);
   for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (&sframe); p++) {
     gint comp[GST_VIDEO_MAX_COMPONENTS];
-    guint pstride;
+    gint sstride = GST_VIDEO_FRAME_PLANE_STRIDE (&sframe, p);
+    gint dstride = GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p);
+    guint pstride, rows, bytes, r;
+    const guint8 *sp;
+    guint8 *dp;
 
     gst_video_format_info_component (finfo, p, comp);
     pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]);
-
-    sframe.data[p] = (guint8 *) sframe.data[p]
-        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], src->y)
-        * GST_VIDEO_FRAME_PLANE_STRIDE (&sframe, p)
+    rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], src->h);
+    bytes = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], src->w)
+        * pstride;
+    sp = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&sframe, p)
+        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], src->y) * sstride
         + GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], src->x) * pstride;
-
-    GST_VIDEO_INFO_PLANE_STRIDE (&dinfo, p) =
-        GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p);
-    GST_VIDEO_INFO_PLANE_OFFSET (&dinfo, p) =
-        GST_VIDEO_INFO_PLANE_OFFSET (&dumb->info, p)
-        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], y)
-        * GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p)
+    dp = dumb->data + GST_VIDEO_INFO_PLANE_OFFSET (&dumb->info, p)
+        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], y) * dstride
         + GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], x) * pstride;
-  }
-  sframe.info.width = src->w;
-  sframe.info.height = src->h;
-  GST_VIDEO_INFO_SIZE (&dinfo) = dumb->size;
 
-  dbuf = gst_buffer_new_wrapped_full (0, dumb->data, dumb->size, 0,
-      dumb->size, NULL, NULL);
-  if (!gst_video_frame_map (&dframe, &dinfo, dbuf, GST_MAP_WRITE)) {
-    gst_buffer_unref (dbuf);
-    gst_video_frame_unmap (&sframe);
-    return FALSE;
+    for (r = 0; r < rows; r++)
+      memcpy (dp + (gsize) r * dstride, sp + (gsize) r * sstride, bytes);
   }
 
-  ret = gst_video_frame_copy (&dframe, &sframe);
-
-  gst_video_frame_unmap (&dframe);
-  gst_buffer_unref (dbuf);
   gst_video_frame_unmap (&sframe);
-
-  return ret;
+  return TRUE;
 }
 
 /* Copies @buf into a free dumb buffer and says which part of it to show
