@@ -13,6 +13,10 @@
  *   videotestsrc ! v4l2fwhtenc ! v4l2fwhtdec capture-io-mode=dmabuf-import
  *     ! dmaheapalloc ! dmaheapsink
  *
+ * or, with --stream (any GStreamer; v4l2fwhtenc cannot drive vicodec from
+ * 1.24 on), multifilesrc of frames that fwht-encode made in place of the
+ * encoder.
+ *
  * The V4L2 decoder writes each frame straight into a dma-buf heap buffer from
  * dmaheapalloc's pool, and dmaheapsink scans that same buffer out through DRM
  * PRIME: no copy anywhere. Which heap the pool uses is decided here, per
@@ -130,7 +134,7 @@ main (int argc, char **argv)
   App app = { NULL, };
   gint width = 640, height = 480, frames = 30;
   gboolean no_sync = FALSE;
-  gchar *format = NULL, *exec_at_eos = NULL, *desc;
+  gchar *format = NULL, *exec_at_eos = NULL, *stream = NULL, *src, *desc;
   const gchar *fmt;
   GOptionEntry entries[] = {
     {"width", 'w', 0, G_OPTION_ARG_INT, &width, "Frame width (640)", "W"},
@@ -138,6 +142,11 @@ main (int argc, char **argv)
     {"frames", 'n', 0, G_OPTION_ARG_INT, &frames, "Frames to decode (30)", "N"},
     {"format", 'f', 0, G_OPTION_ARG_STRING, &format,
         "Format encoded, decoded and shown (BGRx)", "FORMAT"},
+    {"stream", 's', 0, G_OPTION_ARG_FILENAME, &stream,
+        "Decode these FWHT frames (multifilesrc location, e.g. "
+          "/tmp/fwht-%03d.fwht from fwht-encode) instead of encoding "
+          "videotestsrc with v4l2fwhtenc, which drives vicodec only on "
+          "GStreamer 1.22", "PATTERN"},
     {"device", 'd', 0, G_OPTION_ARG_STRING, &app.device,
         "DRM device (default: the first with a connected display)", "PATH"},
     {"heap", 0, 0, G_OPTION_ARG_STRING, &app.forced_heap,
@@ -170,15 +179,23 @@ main (int argc, char **argv)
 
   /* The stream is encoded in the display's format, so the decoder never
    * converts. GStreamer 1.22 tags RGB streams with sRGB colorimetry, which
-   * the v4l2 FWHT decoder refuses: capssetter relabels it. */
+   * the v4l2 FWHT decoder refuses: the caps say bt601. */
   fmt = format ? format : "BGRx";
-  desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=%d "
-      "! video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 "
-      "! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601 "
-      "! v4l2fwhtdec capture-io-mode=dmabuf-import ! video/x-raw,format=%s "
-      "! dmaheapalloc name=alloc ! dmaheapsink name=sink sync=%s%s%s",
-      frames, fmt, width, height, fmt, no_sync ? "false" : "true",
-      app.device ? " device=" : "", app.device ? app.device : "");
+  if (stream)
+    src = g_strdup_printf ("multifilesrc location=\"%s\" stop-index=%d "
+        "caps=video/x-fwht,width=%d,height=%d,framerate=30/1,"
+        "colorimetry=bt601", stream, frames - 1, width, height);
+  else
+    src = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=%d "
+        "! video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 "
+        "! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601",
+        frames, fmt, width, height);
+  desc = g_strdup_printf ("%s ! v4l2fwhtdec capture-io-mode=dmabuf-import "
+      "! video/x-raw,format=%s ! dmaheapalloc name=alloc "
+      "! dmaheapsink name=sink sync=%s%s%s", src, fmt,
+      no_sync ? "false" : "true", app.device ? " device=" : "",
+      app.device ? app.device : "");
+  g_free (src);
   g_print ("pipeline: %s\n", desc);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
       &err);
@@ -237,6 +254,7 @@ main (int argc, char **argv)
   g_free (app.device);
   g_free (app.forced_heap);
   g_free (format);
+  g_free (stream);
   g_free (exec_at_eos);
   return status;
 }

@@ -15,6 +15,6 @@ meson compile -C "$build"
 rm -rf "$build/demo"
 GST_PLUGIN_PATH="$PWD/$build/gst" tools/vm/vm-run --build-dir "$build" --kernel 6.12 \
 	--display --source-modules vicodec --out-dir "$build/demo" -- \
-	tools/demo-in-vm.sh "$build/examples/decode-display"
+	tools/demo-in-vm.sh "$build/examples/decode-display" "$build/examples/fwht-encode"
 echo
 echo "== the screen at the end of the stream: $build/demo/screen.png"
