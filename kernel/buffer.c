@@ -19,6 +19,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "fault.h"
 #include "heap.h"
 
 struct dhe_attachment {
@@ -34,7 +35,8 @@ static int dhe_dup_sg_table(struct sg_table *from, struct sg_table *to)
 	unsigned int i;
 	int ret;
 
-	ret = sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
+	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM :
+		sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 
@@ -53,7 +55,7 @@ static int dhe_attach(struct dma_buf *dmabuf,
 	struct dhe_attachment *a;
 	int ret;
 
-	a = kzalloc(sizeof(*a), GFP_KERNEL);
+	a = dhe_fault(DHE_FAULT_BUFFER) ? NULL : kzalloc(sizeof(*a), GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 
@@ -212,7 +214,8 @@ static void *dhe_do_vmap(struct dhe_buffer *buffer)
 	if (buffer->heap->uncached)
 		prot = pgprot_writecombine(PAGE_KERNEL);
 
-	pages = kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
+	pages = dhe_fault(DHE_FAULT_VMAP) ? NULL :
+		kvmalloc_array(npages, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return ERR_PTR(-ENOMEM);
 
@@ -222,7 +225,7 @@ static void *dhe_do_vmap(struct dhe_buffer *buffer)
 		*tmp++ = sg_page_iter_page(&piter);
 	}
 
-	vaddr = vmap(pages, npages, VM_MAP, prot);
+	vaddr = dhe_fault(DHE_FAULT_VMAP) ? NULL : vmap(pages, npages, VM_MAP, prot);
 	kvfree(pages);
 
 	if (!vaddr)
@@ -321,7 +324,7 @@ struct dma_buf *dhe_buffer_export(struct dma_heap_ext *heap, size_t len,
 	struct dma_buf *dmabuf;
 	int ret;
 
-	buffer = kzalloc(sizeof(*buffer), GFP_KERNEL);
+	buffer = dhe_fault(DHE_FAULT_BUFFER) ? NULL : kzalloc(sizeof(*buffer), GFP_KERNEL);
 	if (!buffer)
 		return ERR_PTR(-ENOMEM);
 
@@ -340,7 +343,7 @@ struct dma_buf *dhe_buffer_export(struct dma_heap_ext *heap, size_t len,
 	exp_info.size = buffer->len;
 	exp_info.flags = fd_flags;
 	exp_info.priv = buffer;
-	dmabuf = dma_buf_export(&exp_info);
+	dmabuf = dhe_fault(DHE_FAULT_EXPORT) ? ERR_PTR(-ENOMEM) : dma_buf_export(&exp_info);
 	if (IS_ERR(dmabuf)) {
 		ret = PTR_ERR(dmabuf);
 		goto free_memory;

@@ -24,12 +24,18 @@
 #include <linux/sort.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "heap.h"
 
-static unsigned int dhe_contig_size_mb = 16;
+/*
+ * 64 MiB: the kernel's own dmabuf-heaps selftest holds 32 buffers of 1 MiB
+ * at once, four 4K NV12 frames take 48 MiB, and 64 MiB is a common CMA size
+ * on the boards that need contiguous memory. See docs/kernel.md.
+ */
+static unsigned int dhe_contig_size_mb = 64;
 module_param_named(contig_size_mb, dhe_contig_size_mb, uint, 0444);
 MODULE_PARM_DESC(contig_size_mb,
-		 "Memory set aside at load for the contiguous heap, in MiB (default: 16; 0: no contiguous heap)");
+		 "Memory set aside at load for the contiguous heap, in MiB (default: 64; 0: no contiguous heap)");
 
 static bool dhe_contig_dma32 = true;
 module_param_named(contig_dma32, dhe_contig_dma32, bool, 0444);
@@ -61,7 +67,7 @@ static int dhe_contig_allocate(struct dma_heap_ext *heap,
 	if (buffer->len > UINT_MAX)
 		return -ENOMEM;
 
-	addr = gen_pool_alloc(contig->pool, buffer->len);
+	addr = dhe_fault(DHE_FAULT_PAGE) ? 0 : gen_pool_alloc(contig->pool, buffer->len);
 	if (!addr)
 		return -ENOMEM;
 
@@ -73,7 +79,7 @@ static int dhe_contig_allocate(struct dma_heap_ext *heap,
 			cond_resched();
 	}
 
-	ret = sg_alloc_table(&buffer->sg_table, 1, GFP_KERNEL);
+	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM : sg_alloc_table(&buffer->sg_table, 1, GFP_KERNEL);
 	if (ret)
 		goto free_range;
 	sg_set_page(buffer->sg_table.sgl, page, buffer->len, 0);
@@ -94,6 +100,35 @@ static void dhe_contig_free(struct dma_heap_ext *heap,
 	gen_pool_free(contig->pool, buffer->priv, buffer->len);
 }
 
+/*
+ * The longest run of free pages in any extent: the largest buffer one
+ * allocation gets now (gen_pool_alloc() is first-fit within an extent).
+ * Racy against concurrent allocations, as any answer of a query is.
+ */
+static u64 dhe_contig_largest_free(struct dhe_contig *contig)
+{
+	int order = contig->pool->min_alloc_order;
+	struct gen_pool_chunk *chunk;
+	unsigned long largest = 0;
+
+	rcu_read_lock();
+	list_for_each_entry_rcu(chunk, &contig->pool->chunks, next_chunk) {
+		unsigned long nbits = (chunk->end_addr - chunk->start_addr + 1) >> order;
+		unsigned long start = 0, end;
+
+		for (;;) {
+			start = find_next_zero_bit(chunk->bits, nbits, start);
+			if (start >= nbits)
+				break;
+			end = find_next_bit(chunk->bits, nbits, start);
+			largest = max(largest, end - start);
+			start = end;
+		}
+	}
+	rcu_read_unlock();
+	return (u64)largest << order;
+}
+
 static void dhe_contig_query(struct dma_heap_ext *heap,
 			     struct dma_heap_ext_info *info)
 {
@@ -103,7 +138,7 @@ static void dhe_contig_query(struct dma_heap_ext *heap,
 	if (contig->highest_end <= SZ_4G)
 		info->flags |= DMA_HEAP_EXT_FLAG_DMA32;
 	info->alignment = PAGE_SIZE;
-	info->max_size = contig->largest_extent;
+	info->max_size = dhe_contig_largest_free(contig);
 	info->total_bytes = contig->total_bytes;
 	info->free_bytes = gen_pool_avail(contig->pool);
 }
@@ -146,12 +181,14 @@ static int dhe_contig_take_blocks(struct dhe_contig *contig,
 	if (dhe_contig_dma32)
 		gfp |= GFP_DMA32;
 
-	contig->blocks = kcalloc(nblocks, sizeof(*contig->blocks), GFP_KERNEL);
+	contig->blocks = dhe_fault(DHE_FAULT_CARVEOUT) ? NULL :
+		kcalloc(nblocks, sizeof(*contig->blocks), GFP_KERNEL);
 	if (!contig->blocks)
 		return -ENOMEM;
 
 	while (contig->nblocks < nblocks) {
-		page = alloc_pages(gfp, DHE_CONTIG_BLOCK_ORDER);
+		page = dhe_fault(DHE_FAULT_CARVEOUT) ? NULL :
+			alloc_pages(gfp, DHE_CONTIG_BLOCK_ORDER);
 		if (!page) {
 			pr_warn("dma_heap_ext: contiguous heap: only %u of %u blocks of %lu KiB\n",
 				contig->nblocks, nblocks,
@@ -185,7 +222,8 @@ static int dhe_contig_add_extents(struct dhe_contig *contig)
 			size += block_bytes;
 		}
 
-		ret = gen_pool_add(contig->pool, start, size, -1);
+		ret = dhe_fault(DHE_FAULT_CARVEOUT) ? -ENOMEM :
+			gen_pool_add(contig->pool, start, size, -1);
 		if (ret)
 			return ret;
 		contig->total_bytes += size;
@@ -221,7 +259,7 @@ int dhe_contig_heap_init(void)
 
 	nblocks = DIV_ROUND_UP_ULL((u64)dhe_contig_size_mb << 20, block_bytes);
 
-	contig->pool = gen_pool_create(PAGE_SHIFT, -1);
+	contig->pool = dhe_fault(DHE_FAULT_CARVEOUT) ? NULL : gen_pool_create(PAGE_SHIFT, -1);
 	if (!contig->pool)
 		return -ENOMEM;
 

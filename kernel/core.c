@@ -13,6 +13,7 @@
 #include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/kdev_t.h>
 #include <linux/list.h>
@@ -25,8 +26,9 @@
 #include <uapi/linux/dma-heap.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "heap.h"
-#include "include/dma-heap-ext.h"
+#include "include/linux/dma-heap-ext.h"
 
 #define DHE_MAX_HEAPS		16
 #define DHE_CLASS_NAME		"dma_heap_ext"
@@ -99,7 +101,18 @@ static struct dma_buf *dhe_heap_buffer_alloc(struct dma_heap_ext *heap,
 	return dhe_buffer_export(heap, len, fd_flags);
 }
 
-static long dhe_ioctl_allocate(struct dma_heap_ext *heap, void *data)
+/*
+ * A buffer whose fd is reserved but not yet installed: it is installed only
+ * once the fd number reached the caller, so a failing copy_to_user() leaks
+ * neither fd nor buffer (the kernel's own selftest checks this since 7.x).
+ */
+struct dhe_alloc_pending {
+	struct dma_buf *dmabuf;
+	int fd;
+};
+
+static long dhe_ioctl_allocate(struct dma_heap_ext *heap, void *data,
+			       struct dhe_alloc_pending *pending)
 {
 	struct dma_heap_allocation_data *alloc = data;
 	struct dma_buf *dmabuf;
@@ -113,14 +126,29 @@ static long dhe_ioctl_allocate(struct dma_heap_ext *heap, void *data)
 	if (IS_ERR(dmabuf))
 		return PTR_ERR(dmabuf);
 
-	fd = dma_buf_fd(dmabuf, alloc->fd_flags);
+	fd = dhe_fault(DHE_FAULT_FD) ? -EMFILE : get_unused_fd_flags(alloc->fd_flags);
 	if (fd < 0) {
 		dma_buf_put(dmabuf);
 		return fd;
 	}
 
+	pending->dmabuf = dmabuf;
+	pending->fd = fd;
 	alloc->fd = fd;
 	return 0;
+}
+
+/* After the copy back: hand the buffer over, or give both back. */
+static void dhe_alloc_finish(struct dhe_alloc_pending *pending, long ret)
+{
+	if (!pending->dmabuf)
+		return;
+	if (!ret) {
+		fd_install(pending->fd, pending->dmabuf->file);
+	} else {
+		put_unused_fd(pending->fd);
+		dma_buf_put(pending->dmabuf);
+	}
 }
 
 /**
@@ -151,6 +179,7 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 			   unsigned long arg)
 {
 	struct dma_heap_ext *heap = file->private_data;
+	struct dhe_alloc_pending pending = { NULL, -1 };
 	char stack_kdata[128];
 	char *kdata = stack_kdata;
 	unsigned int in_size, out_size, drv_size, ksize;
@@ -192,13 +221,14 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 		memset(kdata + in_size, 0, ksize - in_size);
 
 	if (kcmd == DMA_HEAP_IOCTL_ALLOC)
-		ret = dhe_ioctl_allocate(heap, kdata);
+		ret = dhe_ioctl_allocate(heap, kdata, &pending);
 	else
 		ret = dhe_ioctl_query(heap, kdata);
 
 	/* as upstream: copied back whatever the outcome */
 	if (copy_to_user((void __user *)arg, kdata, out_size) != 0)
 		ret = -EFAULT;
+	dhe_alloc_finish(&pending, ret);
 free_kdata:
 	if (kdata != stack_kdata)
 		kfree(kdata);
@@ -365,13 +395,15 @@ static void dhe_heap_free(struct kref *ref)
 }
 
 /**
- * dhe_heap_add() - create a heap: its node, sysfs directory and accounting
+ * dhe_heap_add() - register a heap: its accounting, not yet its node
  * @name: node name under /dev/dma_heap/
  * @ops: the heap's operations
  * @priv: heap-private data
  * @uncached: CPU mappings are write-combined
  *
- * Only called from module init; heaps live until module exit.
+ * Only called from module init; heaps live until module exit. Userspace
+ * sees the heap once module init is past every step that can fail
+ * (dhe_heaps_publish()), so no failing step frees a heap somebody opened.
  *
  * Return: the heap or an ERR_PTR(); -EEXIST when the name is taken in
  * /dev/dma_heap by another driver (logged), which callers skip.
@@ -397,61 +429,95 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 		return ERR_PTR(-EEXIST);
 	}
 
-	heap = kzalloc(sizeof(*heap), GFP_KERNEL);
+	heap = dhe_fault(DHE_FAULT_HEAP) ? NULL : kzalloc(sizeof(*heap), GFP_KERNEL);
 	if (!heap) {
 		ret = -ENOMEM;
 		goto unlock;
 	}
-	heap->name = kstrdup(name, GFP_KERNEL);
+	heap->name = dhe_fault(DHE_FAULT_HEAP) ? NULL : kstrdup(name, GFP_KERNEL);
 	if (!heap->name) {
+		kfree(heap);
 		ret = -ENOMEM;
-		goto free_heap;
+		goto unlock;
 	}
 	heap->ops = ops;
 	heap->priv = priv;
 	heap->uncached = uncached;
 	kref_init(&heap->refcount);
 	heap->devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
-
 	cdev_init(&heap->cdev, &dhe_heap_fops);
 	heap->cdev.owner = THIS_MODULE;
-	ret = cdev_add(&heap->cdev, heap->devt, 1);
-	if (ret)
-		goto free_name;
-
-	heap->dev = device_create(dhe_class, NULL, heap->devt, heap, "%s",
-				  heap->name);
-	if (IS_ERR(heap->dev)) {
-		ret = PTR_ERR(heap->dev);
-		goto del_cdev;
-	}
 
 	list_add_tail(&heap->node, &dhe_heap_list);
 	dhe_heap_count++;
 	mutex_unlock(&dhe_heap_list_lock);
 	return heap;
 
-del_cdev:
-	cdev_del(&heap->cdev);
-free_name:
-	kfree(heap->name);
-free_heap:
-	kfree(heap);
 unlock:
 	mutex_unlock(&dhe_heap_list_lock);
 	pr_err("dma_heap_ext: cannot add heap %s: %d\n", name, ret);
 	return ERR_PTR(ret);
 }
 
-static void dhe_heaps_remove_all(void)
+/* The node and sysfs directory of one registered heap. */
+static int dhe_heap_publish(struct dma_heap_ext *heap)
+{
+	struct device *dev;
+	int ret;
+
+	ret = dhe_fault(DHE_FAULT_CDEV) ? -ENOMEM : cdev_add(&heap->cdev, heap->devt, 1);
+	if (ret)
+		return ret;
+	dev = dhe_fault(DHE_FAULT_DEVICE) ? ERR_PTR(-ENOMEM) :
+		device_create(dhe_class, NULL, heap->devt, heap, "%s", heap->name);
+	if (IS_ERR(dev)) {
+		cdev_del(&heap->cdev);
+		return PTR_ERR(dev);
+	}
+	heap->dev = dev;
+	return 0;
+}
+
+/*
+ * The last step of module init: make every registered heap visible. One
+ * that cannot be made visible is left out (logged) and the others stay, as
+ * a heap whose name is taken is; nothing visible is ever freed under a user.
+ *
+ * Return: 0, or -ENODEV when no heap at all could be made visible.
+ */
+int dhe_heaps_publish(void)
+{
+	struct dma_heap_ext *heap, *tmp;
+	unsigned int published = 0;
+	int ret;
+
+	mutex_lock(&dhe_heap_list_lock);
+	list_for_each_entry_safe(heap, tmp, &dhe_heap_list, node) {
+		ret = dhe_heap_publish(heap);
+		if (!ret) {
+			published++;
+			continue;
+		}
+		pr_err("dma_heap_ext: cannot create /dev/dma_heap/%s: %d; leaving that heap out\n",
+		       heap->name, ret);
+		list_del(&heap->node);
+		kref_put(&heap->refcount, dhe_heap_free);
+	}
+	mutex_unlock(&dhe_heap_list_lock);
+	return published ? 0 : -ENODEV;
+}
+
+void dhe_heaps_remove_all(void)
 {
 	struct dma_heap_ext *heap, *tmp;
 
 	mutex_lock(&dhe_heap_list_lock);
 	list_for_each_entry_safe(heap, tmp, &dhe_heap_list, node) {
 		list_del(&heap->node);
-		device_destroy(dhe_class, heap->devt);
-		cdev_del(&heap->cdev);
+		if (heap->dev) {
+			device_destroy(dhe_class, heap->devt);
+			cdev_del(&heap->cdev);
+		}
 		kref_put(&heap->refcount, dhe_heap_free);
 	}
 	dhe_heap_count = 0;
@@ -470,19 +536,28 @@ static struct dma_heap_ext *dhe_heap_find_locked(const char *name)
 }
 
 /**
- * dhe_heap_lookup() - find a heap without taking a reference
- * @name: heap name
+ * dhe_heap_find_by_flags() - the first heap that is what the caller needs
+ * @want: query flags (DMA_HEAP_EXT_FLAG_*) the heap must have
+ * @refuse: query flags it must not have
  *
- * For code inside the module: heaps exist until module exit.
+ * For code inside the module (device hints), without a reference: heaps
+ * exist until module exit.
  *
  * Return: the heap or NULL.
  */
-struct dma_heap_ext *dhe_heap_lookup(const char *name)
+struct dma_heap_ext *dhe_heap_find_by_flags(u64 want, u64 refuse)
 {
+	struct dma_heap_ext_info info;
 	struct dma_heap_ext *heap;
 
 	mutex_lock(&dhe_heap_list_lock);
-	heap = dhe_heap_find_locked(name);
+	list_for_each_entry(heap, &dhe_heap_list, node) {
+		dhe_heap_query(heap, &info);
+		if ((info.flags & want) == want && !(info.flags & refuse))
+			goto unlock;
+	}
+	heap = NULL;
+unlock:
 	mutex_unlock(&dhe_heap_list_lock);
 	return heap;
 }
@@ -555,70 +630,40 @@ struct dma_buf *dma_heap_ext_buffer_alloc(struct dma_heap_ext *heap,
 }
 EXPORT_SYMBOL_GPL(dma_heap_ext_buffer_alloc);
 
-static int __init dhe_init(void)
+/**
+ * dhe_core_init() - the char device region and the class heaps appear in
+ *
+ * Return: 0 or a negative errno.
+ */
+int dhe_core_init(void)
 {
 	int ret;
 
-	ret = alloc_chrdev_region(&dhe_devt, 0, DHE_MAX_HEAPS, DHE_CLASS_NAME);
+	ret = dhe_fault(DHE_FAULT_CHRDEV) ? -ENOMEM :
+		alloc_chrdev_region(&dhe_devt, 0, DHE_MAX_HEAPS, DHE_CLASS_NAME);
 	if (ret)
 		return ret;
 
-	dhe_class = dhe_class_create(DHE_CLASS_NAME);
+	dhe_class = dhe_fault(DHE_FAULT_CLASS) ? ERR_PTR(-ENOMEM) :
+		dhe_class_create(DHE_CLASS_NAME);
 	if (IS_ERR(dhe_class)) {
 		ret = PTR_ERR(dhe_class);
 		goto unregister_chrdev;
 	}
 	dhe_class->devnode = dhe_devnode;
 	dhe_class->dev_groups = dhe_heap_groups;
-
-	ret = dhe_page_pool_init();
-	if (ret)
-		goto destroy_class;
-
-	ret = dhe_system_heaps_init();
-	if (ret)
-		goto exit_system_heaps;
-
-	ret = dhe_contig_heap_init();
-	if (ret)
-		goto exit_system_heaps;
-
-	ret = dhe_hint_init();
-	if (ret)
-		goto exit_contig_heap;
-
 	return 0;
 
-	/* a heap's node goes before the memory behind it; removal is idempotent */
-exit_contig_heap:
-	dhe_heaps_remove_all();
-	dhe_contig_heap_exit();
-exit_system_heaps:
-	dhe_heaps_remove_all();
-	dhe_system_heaps_exit();
-	dhe_page_pool_exit();
-destroy_class:
-	class_destroy(dhe_class);
 unregister_chrdev:
 	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
 	return ret;
 }
 
-static void __exit dhe_exit(void)
+/**
+ * dhe_core_exit() - undo dhe_core_init(), once every heap is removed
+ */
+void dhe_core_exit(void)
 {
-	dhe_hint_exit();
-	/* no buffer and no open heap file can exist: both pin the module */
-	dhe_heaps_remove_all();
-	dhe_contig_heap_exit();
-	dhe_system_heaps_exit();
-	dhe_page_pool_exit();
 	class_destroy(dhe_class);
 	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
 }
-
-module_init(dhe_init);
-module_exit(dhe_exit);
-
-MODULE_DESCRIPTION("dma-buf heaps with the upstream UAPI: system, uncached, contiguous");
-MODULE_LICENSE("GPL");
-DHE_IMPORT_NS_DMA_BUF();

@@ -15,7 +15,7 @@
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 
-#include "include/uapi/dma-heap-ext.h"
+#include "include/uapi/linux/dma-heap-ext.h"
 
 struct dma_heap_ext;
 struct dhe_buffer;
@@ -84,24 +84,34 @@ void dhe_heap_account(struct dma_heap_ext *heap, size_t len, bool add);
 struct dma_buf *dhe_buffer_export(struct dma_heap_ext *heap, size_t len,
 				  u32 fd_flags);
 
+/* core.c */
+int dhe_core_init(void);
+void dhe_core_exit(void);
+int dhe_heaps_publish(void);
+void dhe_heaps_remove_all(void);
 struct dma_heap_ext *dhe_heap_add(const char *name,
 				  const struct dhe_heap_ops *ops, void *priv,
 				  bool uncached);
-struct dma_heap_ext *dhe_heap_lookup(const char *name);
+struct dma_heap_ext *dhe_heap_find_by_flags(u64 want, u64 refuse);
 void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 
 /* system_heap.c */
 int dhe_system_heaps_init(void);
 void dhe_system_heaps_exit(void);
-const char *dhe_system_heap_name(void);
 
 /* page_pool.c */
+/* the page orders of the system heaps' chunks, largest first (1 MiB, 64 KiB, 4 KiB) */
+#define DHE_NR_PAGE_ORDERS	3
+extern const unsigned int dhe_page_orders[DHE_NR_PAGE_ORDERS];
 int dhe_page_pool_init(void);
 void dhe_page_pool_exit(void);
 struct page *dhe_page_pool_get(unsigned int order);
 void dhe_page_pool_put_clean(struct page *page, unsigned int order);
 void dhe_page_pool_put_dirty(struct page *page, unsigned int order);
 u64 dhe_page_pool_bytes(void);
+struct page *dhe_pages_alloc(gfp_t gfp, unsigned int order);
+void dhe_pages_free(struct page *page, unsigned int order);
+long dhe_pages_in_buffers(void);
 bool dhe_page_pool_enabled(void);
 
 /* contig_heap.c */

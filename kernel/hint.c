@@ -5,12 +5,13 @@
  * /sys/kernel/dma_heap_ext/hints/<bus>:<device> names a heap for every PCI
  * and platform device, in the spirit of the 2023 dma-heap hint RFC:
  *   - a device behind an IOMMU (it has an iommu_group) can use scattered
- *     pages: the system heap;
- *   - a device without one needs physically contiguous memory: the
- *     contiguous heap, provided its memory lies within the device's DMA
- *     mask (contig_dma32 puts it below 4 GiB for 32-bit masters);
- *   - otherwise (no contiguous heap, or out of the mask's reach) the system
- *     heap, as the best we have.
+ *     pages: a cached, not contiguous heap (system);
+ *   - a device without one needs physically contiguous memory: a contiguous
+ *     heap, provided its memory lies within the device's DMA mask (the
+ *     DMA32 flag; contig_dma32 puts the carveout below 4 GiB);
+ *   - otherwise (no contiguous heap, or out of the mask's reach) the
+ *     scattered one, as the best we have.
+ * Heaps are found by their query flags, not by name.
  * The answer is computed when read, so it follows IOMMU groups and DMA masks
  * that drivers set after the device appeared.
  */
@@ -27,6 +28,7 @@
 #include <linux/sysfs.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "heap.h"
 
 struct dhe_hint {
@@ -41,29 +43,29 @@ static struct kobject *dhe_hints_kobj;
 static LIST_HEAD(dhe_hint_list);
 static DEFINE_MUTEX(dhe_hint_lock);
 
+/*
+ * By what the heaps are (their query flags), never by their names: the
+ * first scattered, cached heap for a device behind an IOMMU; the first
+ * contiguous one whose memory the device's DMA mask reaches for one without;
+ * the scattered one again when no contiguous heap fits.
+ */
 static const char *dhe_hint_for_device(struct device *dev)
 {
-	const char *system = dhe_system_heap_name();
-	struct dma_heap_ext_info info;
-	struct dma_heap_ext *contig;
+	const u64 contig = DMA_HEAP_EXT_FLAG_CONTIGUOUS;
+	struct dma_heap_ext *heap = NULL;
 	u64 mask;
 
-	if (dev->iommu_group)
-		return system;
-
 	/* heaps live until module exit, which removes the hints first */
-	contig = dhe_heap_lookup("contiguous");
-	if (!contig)
-		return system;
-
-	dhe_heap_query(contig, &info);
-	mask = dev->dma_mask ? *dev->dma_mask : dev->coherent_dma_mask;
-	if (mask && mask < DMA_BIT_MASK(32))
-		return system;
-	if (mask && mask < DMA_BIT_MASK(64) &&
-	    !(info.flags & DMA_HEAP_EXT_FLAG_DMA32))
-		return system;
-	return "contiguous";
+	if (!dev->iommu_group) {
+		mask = dev->dma_mask ? *dev->dma_mask : dev->coherent_dma_mask;
+		if (!mask || mask >= DMA_BIT_MASK(64))
+			heap = dhe_heap_find_by_flags(contig, 0);
+		else if (mask >= DMA_BIT_MASK(32))
+			heap = dhe_heap_find_by_flags(contig | DMA_HEAP_EXT_FLAG_DMA32, 0);
+	}
+	if (!heap)
+		heap = dhe_heap_find_by_flags(DMA_HEAP_EXT_FLAG_CACHED, contig);
+	return heap ? heap->name : "";
 }
 
 static ssize_t dhe_hint_show(struct kobject *kobj, struct kobj_attribute *attr,
@@ -86,9 +88,10 @@ static void dhe_hint_add(struct device *dev)
 			goto unlock;
 
 	len = strlen(bus) + 1 + strlen(dev_name(dev)) + 1;
-	hint = kzalloc(struct_size(hint, name, len), GFP_KERNEL);
+	hint = dhe_fault(DHE_FAULT_HINT) ? NULL :
+		kzalloc(struct_size(hint, name, len), GFP_KERNEL);
 	if (!hint)
-		goto unlock;
+		goto fail;
 	snprintf(hint->name, len, "%s:%s", bus, dev_name(dev));
 	sysfs_attr_init(&hint->attr.attr);
 	hint->attr.attr.name = hint->name;
@@ -96,14 +99,20 @@ static void dhe_hint_add(struct device *dev)
 	hint->attr.show = dhe_hint_show;
 	hint->dev = get_device(dev);
 
-	if (sysfs_create_file(dhe_hints_kobj, &hint->attr.attr)) {
+	if (dhe_fault(DHE_FAULT_HINT) ||
+	    sysfs_create_file(dhe_hints_kobj, &hint->attr.attr)) {
 		put_device(hint->dev);
 		kfree(hint);
-		goto unlock;
+		goto fail;
 	}
 	list_add_tail(&hint->node, &dhe_hint_list);
 unlock:
 	mutex_unlock(&dhe_hint_lock);
+	return;
+fail:
+	mutex_unlock(&dhe_hint_lock);
+	pr_warn("dma_heap_ext: no heap hint for %s:%s (out of memory)\n", bus,
+		dev_name(dev));
 }
 
 static void dhe_hint_free(struct dhe_hint *hint)
@@ -177,10 +186,12 @@ int dhe_hint_init(void)
 	unsigned int i;
 	int ret;
 
-	dhe_kobj = kobject_create_and_add("dma_heap_ext", kernel_kobj);
+	dhe_kobj = dhe_fault(DHE_FAULT_HINT) ? NULL :
+		kobject_create_and_add("dma_heap_ext", kernel_kobj);
 	if (!dhe_kobj)
 		return -ENOMEM;
-	dhe_hints_kobj = kobject_create_and_add("hints", dhe_kobj);
+	dhe_hints_kobj = dhe_fault(DHE_FAULT_HINT) ? NULL :
+		kobject_create_and_add("hints", dhe_kobj);
 	if (!dhe_hints_kobj) {
 		ret = -ENOMEM;
 		goto put_kobj;
@@ -190,7 +201,8 @@ int dhe_hint_init(void)
 	for (i = 0; i < ARRAY_SIZE(dhe_hint_buses); i++) {
 		struct dhe_hint_bus *hb = &dhe_hint_buses[i];
 
-		ret = bus_register_notifier(hb->bus, &hb->nb);
+		ret = dhe_fault(DHE_FAULT_HINT) ? -ENOMEM :
+			bus_register_notifier(hb->bus, &hb->nb);
 		if (ret)
 			goto unregister_buses;
 		hb->registered = true;
@@ -199,10 +211,12 @@ int dhe_hint_init(void)
 	return 0;
 
 unregister_buses:
-	dhe_hint_unregister_buses();
-	kobject_put(dhe_hints_kobj);
+	/* the hints of the buses done so far, and their device references */
+	dhe_hint_exit();
+	return ret;
 put_kobj:
 	kobject_put(dhe_kobj);
+	dhe_kobj = NULL;
 	return ret;
 }
 
@@ -217,4 +231,6 @@ void dhe_hint_exit(void)
 	mutex_unlock(&dhe_hint_lock);
 	kobject_put(dhe_hints_kobj);
 	kobject_put(dhe_kobj);
+	dhe_hints_kobj = NULL;
+	dhe_kobj = NULL;
 }

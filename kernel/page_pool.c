@@ -26,8 +26,10 @@
 static bool dhe_pool_enable = true;
 static unsigned int dhe_pool_max_mb = 64;
 
+/* the orders the system heaps allocate in, largest first; one pool each */
+const unsigned int dhe_page_orders[DHE_NR_PAGE_ORDERS] = { 8, 4, 0 };
+
 struct dhe_page_pool {
-	unsigned int order;
 	struct list_head pages;
 	unsigned long count;
 };
@@ -36,9 +38,9 @@ struct dhe_page_pool {
  * Initialised statically: parameter callbacks (pool_enable=0 on the insmod
  * line or in /etc/modprobe.d) run before module_init and drain the pools.
  */
-#define DHE_POOL(i, o)	{ .order = (o), .pages = LIST_HEAD_INIT(dhe_pools[i].pages) }
-static struct dhe_page_pool dhe_pools[] = {
-	DHE_POOL(0, 8), DHE_POOL(1, 4), DHE_POOL(2, 0),
+#define DHE_POOL(i)	{ .pages = LIST_HEAD_INIT(dhe_pools[i].pages) }
+static struct dhe_page_pool dhe_pools[DHE_NR_PAGE_ORDERS] = {
+	DHE_POOL(0), DHE_POOL(1), DHE_POOL(2),
 };
 
 /* protects dhe_pools, dhe_dirty_pages and dhe_pool_held_pages */
@@ -48,6 +50,52 @@ static LIST_HEAD(dhe_dirty_pages);
 static unsigned long dhe_pool_held_pages;
 /* 4 KiB pages in the pools, zeroed (what sysfs pool_bytes shows) */
 static unsigned long dhe_pool_ready_pages;
+
+/* 4 KiB pages the system heaps hold from the page allocator, pools included */
+static atomic_long_t dhe_pages_held = ATOMIC_LONG_INIT(0);
+
+/**
+ * dhe_pages_alloc() - alloc_pages() for the system heaps, counted
+ * @gfp: allocation flags
+ * @order: page order
+ *
+ * Return: the page or NULL.
+ */
+struct page *dhe_pages_alloc(gfp_t gfp, unsigned int order)
+{
+	struct page *page = alloc_pages(gfp, order);
+
+	if (page)
+		atomic_long_add(1L << order, &dhe_pages_held);
+	return page;
+}
+
+/**
+ * dhe_pages_free() - give a page of dhe_pages_alloc() back to the kernel
+ * @page: the page
+ * @order: its order
+ */
+void dhe_pages_free(struct page *page, unsigned int order)
+{
+	atomic_long_sub(1L << order, &dhe_pages_held);
+	__free_pages(page, order);
+}
+
+/**
+ * dhe_pages_in_buffers() - 4 KiB pages the system heaps hold outside the
+ *			    pools: those of live buffers, or leaked ones
+ *
+ * Return: the count (racy against concurrent allocations; for tests).
+ */
+long dhe_pages_in_buffers(void)
+{
+	long held;
+
+	spin_lock(&dhe_pool_lock);
+	held = atomic_long_read(&dhe_pages_held) - dhe_pool_held_pages;
+	spin_unlock(&dhe_pool_lock);
+	return held;
+}
 
 static void dhe_zero_work_fn(struct work_struct *work);
 static DECLARE_WORK(dhe_zero_work, dhe_zero_work_fn);
@@ -63,7 +111,7 @@ static struct dhe_page_pool *dhe_pool_for_order(unsigned int order)
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(dhe_pools); i++)
-		if (dhe_pools[i].order == order)
+		if (dhe_page_orders[i] == order)
 			return &dhe_pools[i];
 	return NULL;
 }
@@ -153,7 +201,7 @@ void dhe_page_pool_put_clean(struct page *page, unsigned int order)
 	spin_unlock(&dhe_pool_lock);
 
 	if (!kept)
-		__free_pages(page, order);
+		dhe_pages_free(page, order);
 }
 
 /**
@@ -176,7 +224,7 @@ void dhe_page_pool_put_dirty(struct page *page, unsigned int order)
 	if (kept)
 		queue_work(system_unbound_wq, &dhe_zero_work);
 	else
-		__free_pages(page, order);
+		dhe_pages_free(page, order);
 }
 
 static void dhe_zero_page(struct page *page, unsigned int order)
@@ -217,7 +265,7 @@ static void dhe_zero_work_fn(struct work_struct *work)
 		spin_unlock(&dhe_pool_lock);
 
 		if (page)
-			__free_pages(page, order);
+			dhe_pages_free(page, order);
 	}
 }
 
@@ -251,7 +299,7 @@ static unsigned long dhe_pool_drain_to(unsigned long nr_pages,
 			page = list_first_entry_or_null(&dhe_pools[i].pages,
 							struct page, lru);
 			if (page) {
-				order = dhe_pools[i].order;
+				order = dhe_page_orders[i];
 				list_del(&page->lru);
 				dhe_pools[i].count--;
 				dhe_pool_ready_pages -= 1UL << order;
@@ -263,7 +311,7 @@ static unsigned long dhe_pool_drain_to(unsigned long nr_pages,
 
 		if (!page)
 			break;
-		__free_pages(page, order);
+		dhe_pages_free(page, order);
 		freed += 1UL << order;
 	}
 	return freed;

@@ -29,6 +29,7 @@
 #endif
 
 #include "compat.h"
+#include "fault.h"
 #include "heap.h"
 
 /*
@@ -45,9 +46,10 @@
 /* the same for the bookkeeping of a buffer (sg table, page arrays) */
 #define META_GFP	(GFP_KERNEL | __GFP_RETRY_MAYFAIL | __GFP_NOWARN)
 
-static const unsigned int dhe_orders[] = { 8, 4, 0 };
-static const gfp_t dhe_order_flags[] = { HIGH_ORDER_GFP, HIGH_ORDER_GFP,
-					 LOW_ORDER_GFP };
+/* per entry of dhe_page_orders[] (8, 4, 0) */
+static const gfp_t dhe_order_flags[DHE_NR_PAGE_ORDERS] = {
+	HIGH_ORDER_GFP, HIGH_ORDER_GFP, LOW_ORDER_GFP
+};
 
 static struct dma_heap_ext *dhe_system_heap;
 static struct dma_heap_ext *dhe_uncached_heap;
@@ -60,7 +62,7 @@ static struct dma_heap_ext *dhe_uncached_heap;
  *
  * Return: the name.
  */
-const char *dhe_system_heap_name(void)
+static const char *dhe_system_heap_name(void)
 {
 	return IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) ? "system-ext" : "system";
 }
@@ -72,18 +74,21 @@ static struct page *dhe_alloc_largest_available(unsigned long size,
 	struct page *page;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(dhe_orders); i++) {
-		if (size < (PAGE_SIZE << dhe_orders[i]))
+	/* the whole fallback chain fails: what the caller would see */
+	if (dhe_fault(DHE_FAULT_PAGE))
+		return NULL;
+	for (i = 0; i < DHE_NR_PAGE_ORDERS; i++) {
+		if (size < (PAGE_SIZE << dhe_page_orders[i]))
 			continue;
-		if (max_order < dhe_orders[i])
+		if (max_order < dhe_page_orders[i])
 			continue;
 
 		if (pooled) {
-			page = dhe_page_pool_get(dhe_orders[i]);
+			page = dhe_page_pool_get(dhe_page_orders[i]);
 			if (page)
 				return page;
 		}
-		page = alloc_pages(dhe_order_flags[i], dhe_orders[i]);
+		page = dhe_pages_alloc(dhe_order_flags[i], dhe_page_orders[i]);
 		if (page)
 			return page;
 	}
@@ -100,7 +105,7 @@ static void dhe_free_page_list(struct list_head *pages)
 		if (dhe_page_pool_enabled())
 			dhe_page_pool_put_clean(page, compound_order(page));
 		else
-			__free_pages(page, compound_order(page));
+			dhe_pages_free(page, compound_order(page));
 	}
 }
 
@@ -124,7 +129,7 @@ static bool dhe_system_memory_left(unsigned long pages, bool pooled)
 static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 {
 	unsigned long size_remaining = buffer->len;
-	unsigned int max_order = dhe_orders[0];
+	unsigned int max_order = dhe_page_orders[0];
 	struct sg_table *table = &buffer->sg_table;
 	struct scatterlist *sg;
 	struct list_head pages;
@@ -156,7 +161,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 		nents++;
 	}
 
-	ret = sg_alloc_table(table, nents, META_GFP);
+	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM : sg_alloc_table(table, nents, META_GFP);
 	if (ret)
 		goto free_pages;
 
@@ -173,7 +178,7 @@ free_pages:
 		dhe_free_page_list(&pages);
 	} else {
 		list_for_each_entry_safe(page, tmp, &pages, lru)
-			__free_pages(page, compound_order(page));
+			dhe_pages_free(page, compound_order(page));
 	}
 	return ret;
 }
@@ -197,7 +202,7 @@ static void dhe_system_free(struct dma_heap_ext *heap,
 		unsigned int order = compound_order(page);
 
 		if (!pooled)
-			__free_pages(page, order);
+			dhe_pages_free(page, order);
 		else if (buffer->dirty)
 			dhe_page_pool_put_dirty(page, order);
 		else
@@ -238,7 +243,8 @@ static struct page **dhe_buffer_page_array(struct dhe_buffer *buffer,
 	unsigned int n = 0;
 
 	*npages = buffer->len >> PAGE_SHIFT;
-	pages = kvmalloc_array(*npages, sizeof(*pages), META_GFP);
+	pages = dhe_fault(DHE_FAULT_PAGE_ARRAY) ? NULL :
+		kvmalloc_array(*npages, sizeof(*pages), META_GFP);
 	if (!pages)
 		return NULL;
 
@@ -253,7 +259,7 @@ static void dhe_uncached_free_pages(struct dhe_buffer *buffer)
 	unsigned int i;
 
 	for_each_sgtable_sg(&buffer->sg_table, sg, i)
-		__free_pages(sg_page(sg), compound_order(sg_page(sg)));
+		dhe_pages_free(sg_page(sg), compound_order(sg_page(sg)));
 	sg_free_table(&buffer->sg_table);
 }
 
@@ -281,7 +287,7 @@ static int dhe_uncached_allocate(struct dma_heap_ext *heap,
 	}
 
 	/* also writes the zeroes back from the CPU caches */
-	ret = set_pages_array_wc(pages, npages);
+	ret = dhe_fault(DHE_FAULT_ATTR) ? -ENOMEM : set_pages_array_wc(pages, npages);
 	if (ret) {
 		/*
 		 * It may have changed some pages before failing (and released

@@ -39,7 +39,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include <dma-heap-ext.h>
+#include <linux/dma-heap-ext.h>
 
 #ifndef GST_DISABLE_GST_DEBUG
 #define GST_CAT_DEFAULT ensure_debug_category ()

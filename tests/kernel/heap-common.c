@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <linux/dma-heap.h>
+#include <xf86drm.h>
 
 int ht_failures;
 
@@ -155,4 +156,42 @@ double ht_now_us(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+int ht_open_vgem(void)
+{
+	char path[64];
+	int i, fd;
+
+	for (i = 0; i < DRM_MAX_MINOR; i++) {
+		drmVersionPtr v;
+		int is_vgem;
+
+		snprintf(path, sizeof(path), DRM_DEV_NAME, DRM_DIR_NAME, i);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		v = drmGetVersion(fd);
+		is_vgem = v && !strcmp(v->name, "vgem");
+		drmFreeVersion(v);
+		if (is_vgem)
+			return fd;
+		close(fd);
+	}
+	return -1;
+}
+
+const char *ht_extra_ko(const char *file)
+{
+	static char path[512];
+	const char *kos = getenv("VM_EXTRA_KOS");
+	const char *p = kos ? strstr(kos, file) : NULL;
+	const char *start = p;
+
+	if (!p)
+		return NULL;
+	while (start > kos && start[-1] != ' ')
+		start--;
+	snprintf(path, sizeof(path), "%.*s", (int)(p - start + strlen(file)), start);
+	return path;
 }

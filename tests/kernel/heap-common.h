@@ -24,3 +24,7 @@ int ht_sysfs_write(const char *path, const char *val);
 int ht_all_zero(const void *p, size_t len);
 int ht_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double ht_now_us(void);
+/* a vgem card (an importer for PRIME), or -1 */
+int ht_open_vgem(void);
+/* the path of a module vm-run --extra-kmod built (VM_EXTRA_KOS), or NULL */
+const char *ht_extra_ko(const char *file);

@@ -30,7 +30,7 @@
 
 #include <xf86drm.h>
 
-#include "dma-heap-ext.h"
+#include <linux/dma-heap-ext.h>
 #include "dma-heap-ext-test.h"
 #include "heap-common.h"
 
@@ -212,29 +212,6 @@ static void test_rdonly(const char *heap)
 }
 
 /* ---- vgem as a PRIME importer ---- */
-
-static int open_vgem(void)
-{
-	char path[64];
-	int i, fd;
-
-	for (i = 0; i < DRM_MAX_MINOR; i++) {
-		drmVersionPtr v;
-		int is_vgem;
-
-		snprintf(path, sizeof(path), DRM_DEV_NAME, DRM_DIR_NAME, i);
-		fd = open(path, O_RDWR | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		v = drmGetVersion(fd);
-		is_vgem = v && !strcmp(v->name, "vgem");
-		drmFreeVersion(v);
-		if (is_vgem)
-			return fd;
-		close(fd);
-	}
-	return -1;
-}
 
 static void test_vgem_import(int vgem, const char *heap, uint64_t len)
 {
@@ -433,7 +410,8 @@ static void test_with_test_module(int vgem)
 	int tfd;
 
 	section("test module: importer, accessor API, hint for a new device");
-	CHECK(ht_run("insmod %s/dma_heap_ext_test.ko", kmod_dir) == 0, "insmod dma_heap_ext_test.ko");
+	CHECK(ht_extra_ko("dma_heap_ext_test.ko") &&
+	      ht_run("insmod %s", ht_extra_ko("dma_heap_ext_test.ko")) == 0, "insmod dma_heap_ext_test.ko");
 	tfd = open("/dev/dma_heap_ext_test", O_RDWR | O_CLOEXEC);
 	if (!CHECK(tfd >= 0, "open /dev/dma_heap_ext_test"))
 		return;
@@ -501,6 +479,42 @@ struct bad_case {
 	struct dma_heap_allocation_data d;
 	int expect;
 };
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	while (d && readdir(d))
+		n++;
+	if (d)
+		closedir(d);
+	return n;
+}
+
+/* The answer cannot be copied back (read-only page): no fd, no buffer left. */
+static void test_efault_no_leak(const char *heap)
+{
+	struct dma_heap_allocation_data *d;
+	uint64_t b0 = ht_sysfs_u64(heap, "buffers");
+	int hfd = ht_open_heap(heap), before, ret;
+	void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (!CHECK(page != MAP_FAILED && hfd >= 0, "%s: a page for the EFAULT case", heap))
+		return;
+	d = page;
+	d->len = 1 * MiB;
+	d->fd_flags = O_RDWR | O_CLOEXEC;
+	mprotect(page, 4096, PROT_READ);
+	before = count_fds();
+	errno = 0;
+	ret = ioctl(hfd, DMA_HEAP_IOCTL_ALLOC, d);
+	CHECK(ret < 0 && errno == EFAULT, "%s: answer to a read-only struct -> EFAULT", heap);
+	CHECK(count_fds() == before && ht_sysfs_u64(heap, "buffers") == b0,
+	      "%s: EFAULT leaks no fd and no buffer (fds %d -> %d)", heap, before, count_fds());
+	munmap(page, 4096);
+	close(hfd);
+}
 
 static void test_struct_sizes(const char *heap)
 {
@@ -647,6 +661,9 @@ static void test_contig_exhaustion(void)
 	if (max > 2 * MiB)
 		CHECK(ht_alloc_name("contiguous", 2 * MiB, &fd) == -ENOMEM,
 		      "contiguous: fragmented free space cannot hold 2 MiB in one range");
+	CHECK(ht_sysfs_u64("contiguous", "max_size") == 1 * MiB,
+	      "contiguous: fragmented, max_size says 1 MiB (%llu KiB)",
+	      (unsigned long long)(ht_sysfs_u64("contiguous", "max_size") / KiB));
 	for (i = 1; i < n; i += 2)
 		close(fds[i]);
 	CHECK(ht_sysfs_u64("contiguous", "free_bytes") == total, "contiguous: all free again");
@@ -1073,17 +1090,7 @@ static void test_exhaustion(const char *heap, uint64_t chunk)
 
 static const char *foreign_ko(void)
 {
-	static char path[512];
-	const char *kos = getenv("VM_EXTRA_KOS");
-	const char *p = kos ? strstr(kos, "dhe_foreign_heap.ko") : NULL;
-	const char *start = p;
-
-	if (!p)
-		return NULL;
-	while (start > kos && start[-1] != ' ')
-		start--;
-	snprintf(path, sizeof(path), "%.*s", (int)(p - start + strlen("dhe_foreign_heap.ko")), start);
-	return path;
+	return ht_extra_ko("dhe_foreign_heap.ko");
 }
 
 static void test_name_clash(void)
@@ -1115,6 +1122,39 @@ static void test_name_clash(void)
 }
 
 /* ---- lifetime ---- */
+
+/* max_size is what one allocation gets, however the carveout came out. */
+static void test_contig_after_reloads(void)
+{
+	uint64_t max;
+	int i, fd, held;
+
+	section("contiguous max_size after reloads");
+	for (i = 0; i < 4; i++) {
+		if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0,
+			   "reload %d", i + 1))
+			return;
+		max = ht_sysfs_u64("contiguous", "max_size");
+		if (CHECK(ht_alloc_name("contiguous", max, &fd) == 0,
+			  "reload %d: one buffer of max_size (%llu MiB of %llu)", i + 1,
+			  (unsigned long long)(max / MiB),
+			  (unsigned long long)(ht_sysfs_u64("contiguous", "total_bytes") / MiB)))
+			close(fd);
+		CHECK(ht_alloc_name("contiguous", max + 4096, &fd) == -ENOMEM,
+		      "reload %d: max_size + 4 KiB -> ENOMEM", i + 1);
+		/* with a buffer held the answer follows */
+		if (ht_alloc_name("contiguous", 1 * MiB, &held) != 0)
+			continue;
+		max = ht_sysfs_u64("contiguous", "max_size");
+		if (CHECK(ht_alloc_name("contiguous", max, &fd) == 0,
+			  "reload %d, 1 MiB held: one buffer of max_size (%llu KiB)", i + 1,
+			  (unsigned long long)(max / KiB)))
+			close(fd);
+		CHECK(ht_alloc_name("contiguous", max + 4096, &fd) == -ENOMEM,
+		      "reload %d, 1 MiB held: max_size + 4 KiB -> ENOMEM", i + 1);
+		close(held);
+	}
+}
 
 static void test_lifetime(void)
 {
@@ -1205,7 +1245,7 @@ int main(int argc, char **argv)
 	}
 
 	section("vgem imports (PRIME)");
-	vgem = open_vgem();
+	vgem = ht_open_vgem();
 	if (CHECK(vgem >= 0, "vgem card found")) {
 		for (h = 0; h < 3; h++) {
 			test_vgem_import(vgem, heaps[h], 4 * KiB);
@@ -1221,6 +1261,7 @@ int main(int argc, char **argv)
 	for (h = 0; h < 3; h++) {
 		test_struct_sizes(heaps[h]);
 		test_bad_input(heaps[h], h == 0 ? upstream : NULL);
+		test_efault_no_leak(heaps[h]);
 	}
 
 	section("query ioctl and sysfs");
@@ -1262,6 +1303,7 @@ int main(int argc, char **argv)
 	test_exhaustion(sys_heap, 4 * MiB);
 	test_exhaustion("system-uncached", 16 * MiB);
 	test_name_clash();
+	test_contig_after_reloads();
 
 	printf("# %d failure(s)\n", ht_failures);
 	(void)argc;

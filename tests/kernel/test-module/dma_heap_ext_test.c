@@ -23,8 +23,8 @@
 #endif
 
 #include "compat.h"
-#include "include/dma-heap-ext.h"
-#include "include/uapi/dma-heap-ext-test.h"
+#include <linux/dma-heap-ext.h>
+#include "dma-heap-ext-test.h"
 
 static struct platform_device *dhe_test_pdev;
 

@@ -1,0 +1,10 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Header probes for compat.h: grep the headers we build against for the
+# declarations that changed, rather than trusting version numbers.
+dhe_probe = $(if $(shell grep -sqE '$(2)' $(srctree)/include/$(1) && echo y),-D$(3))
+
+ccflags-y += $(call dhe_probe,linux/device/class.h,devnode..const struct device,DHE_HAVE_DEVNODE_CONST)
+ccflags-y += $(call dhe_probe,linux/module.h,MODULE_INFO.import_ns. ns.$$,DHE_HAVE_IMPORT_NS_STRING)
+ccflags-y += $(call dhe_probe,linux/dma-buf.h,int dma_buf_vmap_unlocked,DHE_HAVE_DMA_BUF_VMAP_UNLOCKED)
+ccflags-y += $(call dhe_probe,linux/device/bus.h,int bus_register_notifier.const struct bus_type,DHE_HAVE_CONST_BUS_TYPE)

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * dma_heap_ext: failure points for the fault-injection test build.
+ *
+ * Every call that can fail in the module goes through dhe_fault() first.
+ * Built with DHE_FAULT_INJECT=y (tests only: tools/vm/vm-run
+ * --kmod-fault-inject), the module parameters fault_point=<name> and
+ * fault_nth=<n> make the n-th call of that point from then on fail as if
+ * the kernel had refused it; the normal build compiles every check away.
+ */
+#ifndef _DMA_HEAP_EXT_FAULT_H
+#define _DMA_HEAP_EXT_FAULT_H
+
+#include <linux/types.h>
+
+enum dhe_fault_point {
+	DHE_FAULT_CHRDEV,	/* alloc_chrdev_region() */
+	DHE_FAULT_CLASS,	/* class_create() */
+	DHE_FAULT_HEAP,		/* a heap's struct (kzalloc, kstrdup) */
+	DHE_FAULT_CDEV,		/* cdev_add() */
+	DHE_FAULT_DEVICE,	/* device_create(): the node and sysfs dir */
+	DHE_FAULT_HINT,		/* hint kobjects, notifiers and files */
+	DHE_FAULT_CARVEOUT,	/* the contiguous heap's carveout at load */
+	DHE_FAULT_BUFFER,	/* a buffer's and an attachment's structs */
+	DHE_FAULT_PAGE,		/* page allocation (system, carveout range) */
+	DHE_FAULT_SG,		/* sg_alloc_table() */
+	DHE_FAULT_PAGE_ARRAY,	/* the uncached heap's page array */
+	DHE_FAULT_ATTR,		/* set_pages_array_wc() */
+	DHE_FAULT_VMAP,		/* the page array and vmap() of a kernel mapping */
+	DHE_FAULT_EXPORT,	/* dma_buf_export() */
+	DHE_FAULT_FD,		/* dma_buf_fd() */
+	DHE_FAULT_NR
+};
+
+#ifdef DHE_FAULT_INJECT
+bool dhe_fault(enum dhe_fault_point point);
+#else
+static inline bool dhe_fault(enum dhe_fault_point point)
+{
+	return false;
+}
+#endif
+
+#endif /* _DMA_HEAP_EXT_FAULT_H */

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dma_heap_ext: module init and exit, the order of everything.
+ *
+ * Heaps are registered first (their memory and accounting), the device
+ * hints next, and only then made visible in /dev and sysfs
+ * (dhe_heaps_publish()): no step that can fail comes after a heap can be
+ * opened, so a failed load never frees a heap under a user.
+ */
+
+#include <linux/module.h>
+
+#include "compat.h"
+#include "heap.h"
+
+static int __init dhe_init(void)
+{
+	int ret;
+
+	ret = dhe_core_init();
+	if (ret)
+		return ret;
+
+	ret = dhe_page_pool_init();
+	if (ret)
+		goto exit_core;
+
+	ret = dhe_system_heaps_init();
+	if (ret)
+		goto exit_system_heaps;
+
+	ret = dhe_contig_heap_init();
+	if (ret)
+		goto exit_system_heaps;
+
+	ret = dhe_hint_init();
+	if (ret)
+		goto exit_contig_heap;
+
+	/* nothing is visible in /dev before this, and nothing fails after it */
+	ret = dhe_heaps_publish();
+	if (ret)
+		goto exit_hint;
+	return 0;
+
+	/* a heap's node goes before the memory behind it; removal is idempotent */
+exit_hint:
+	dhe_hint_exit();
+exit_contig_heap:
+	dhe_heaps_remove_all();
+	dhe_contig_heap_exit();
+exit_system_heaps:
+	dhe_heaps_remove_all();
+	dhe_system_heaps_exit();
+	dhe_page_pool_exit();
+exit_core:
+	dhe_core_exit();
+	return ret;
+}
+
+static void __exit dhe_exit(void)
+{
+	dhe_hint_exit();
+	/* no buffer and no open heap file can exist: both pin the module */
+	dhe_heaps_remove_all();
+	dhe_contig_heap_exit();
+	dhe_system_heaps_exit();
+	dhe_page_pool_exit();
+	dhe_core_exit();
+}
+
+module_init(dhe_init);
+module_exit(dhe_exit);
+
+MODULE_DESCRIPTION("dma-buf heaps with the upstream UAPI: system, uncached, contiguous");
+MODULE_LICENSE("GPL");
+DHE_IMPORT_NS_DMA_BUF();

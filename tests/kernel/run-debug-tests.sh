@@ -1,0 +1,16 @@
+#!/bin/sh
+# SPDX-License-Identifier: LGPL-2.1-or-later
+# The boot with the kernel's memory debugging on (see meson.build): every
+# failure point of the fault-injection build walked, then the random
+# operation fuzzer on each of our heaps.
+#   run-debug-tests.sh FAULT_TEST HEAP_FUZZ [SECONDS_PER_HEAP]
+set -u
+status=0
+
+"$1" || status=1
+
+echo "# == random operations"
+insmod "$VM_KMOD_DIR/dma_heap_ext.ko" || { echo "not ok - reload dma_heap_ext"; exit 1; }
+if [ -e /sys/class/dma_heap_ext/system ]; then sys=system; else sys=system-ext; fi
+"$2" --seconds "${3:-20}" ${FUZZ_SEED:+--seed "$FUZZ_SEED"} $sys system-uncached contiguous || status=1
+exit $status
