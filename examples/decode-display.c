@@ -60,34 +60,27 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
   GstElement *pipeline = GST_ELEMENT (gst_element_get_parent (alloc));
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstVideoInfo vinfo;
-  gchar *caps_str = gst_video_info_from_caps (&vinfo, caps) ?
-      g_strdup_printf ("%s %ux%u", gst_video_format_to_string
+  gboolean known = gst_video_info_from_caps (&vinfo, caps);
+  gchar *caps_str = known ? g_strdup_printf ("%s %ux%u", gst_video_format_to_string
       (GST_VIDEO_INFO_FORMAT (&vinfo)), GST_VIDEO_INFO_WIDTH (&vinfo),
       GST_VIDEO_INFO_HEIGHT (&vinfo)) : gst_caps_to_string (caps);
   gchar *device = display_device (sink, app);
-  gchar *hint = NULL, *heap;
-  const gchar *why;
-
-  if (app->forced_heap) {
-    heap = g_strdup (app->forced_heap);
-    why = "asked for with --heap";
-  } else if (device && (hint = gst_dma_heap_hint_for_device (device))) {
-    heap = g_strdup (hint);
-    why = "the kernel's device hint for the display";
-  } else if (device && !gst_dma_heap_device_has_iommu (device)
-      && (heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_CONTIGUOUS, NULL))) {
-    why = "the display has no IOMMU: it needs contiguous memory";
-  } else {
-    heap = g_strdup (element_choice);
-    why = "dmaheapalloc's own choice for these caps";
-  }
+  GstDmaHeapChoiceRequest req = {.heap = app->forced_heap,.device = device,
+    .frame_size = known ? GST_VIDEO_INFO_SIZE (&vinfo) : 0,
+    .proposed_heap = element_choice,
+    .proposed_by = "dmaheapalloc's own choice for these caps"
+  };
+  /* the library's policy, the one both elements use, with its reason */
+  GstDmaHeapChoice *choice = gst_dma_heap_choose_full (&req, NULL);
+  gchar *heap = choice ? g_strdup (choice->heap) : NULL;
+  const gchar *why = choice ? choice->reason : "no heap at all";
 
   g_print ("heap for %s on display %s: %s (%s)\n", caps_str,
       device ? device : "(auto)", heap ? heap : "(none)", why);
   g_free (app->chosen_heap);
   app->chosen_heap = g_strdup (heap);
 
-  g_free (hint);
+  gst_dma_heap_choice_free (choice);
   g_free (device);
   g_free (caps_str);
   gst_object_unref (sink);

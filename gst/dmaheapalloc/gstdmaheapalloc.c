@@ -53,9 +53,7 @@
 
 #include <gst/video/video.h>
 
-#include "gstdmaheapallocator.h"
-#include "gstdmaheapbufferpool.h"
-#include "gstdmaheaprules.h"
+#include <gst/dmaheap/dmaheap.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_alloc_debug);
 #define GST_CAT_DEFAULT gst_dma_heap_alloc_debug
@@ -254,9 +252,14 @@ static gchar *
 select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
     const gchar * downstream_heap)
 {
-  gchar *heap = NULL, *chosen = NULL;
-  const gchar *reason;
+  GstDmaHeapChoiceRequest req = {.caps = caps,
+    .proposed_heap = downstream_heap,.proposed_by = "downstream's pool"
+  };
+  GstDmaHeapChoice *choice;
+  GstDmaHeapRules *rules = NULL;
+  gchar *heap = NULL, *chosen = NULL, *reason;
   GError *error = NULL;
+  gboolean by_name;
 
   GST_OBJECT_LOCK (self);
   if (self->rules_error) {
@@ -264,33 +267,30 @@ select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
     GST_OBJECT_UNLOCK (self);
     goto failed;
   }
-  if (!g_str_equal (self->heap, DEFAULT_HEAP)) {
-    heap = g_strdup (self->heap);
-    GST_OBJECT_UNLOCK (self);
-    GST_INFO_OBJECT (self, "heap %s: set by the heap property", heap);
-    return heap;
-  }
-  if (self->rules) {
-    guint index;
-    const gchar *match = gst_dma_heap_rules_match (self->rules, caps, &index);
-
-    if (match) {
-      heap = g_strdup (match);
-      GST_INFO_OBJECT (self, "heap %s: heap-rules rule %u", heap, index + 1);
-    }
-  }
+  heap = g_strdup (self->heap);
+  by_name = !g_str_equal (heap, DEFAULT_HEAP);
+  if (self->rules)
+    rules = gst_dma_heap_rules_ref (self->rules);
   GST_OBJECT_UNLOCK (self);
 
-  if (heap) {
-    reason = "heap-rules";
-  } else if (downstream_heap) {
-    heap = g_strdup (downstream_heap);
-    reason = "downstream's pool";
-  } else {
-    heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, &error);
-    if (!heap)
-      goto failed;
-    reason = "default choice";
+  /* the library's one policy: heap property, heap-rules, downstream's
+   * pool, the default */
+  req.heap = heap;
+  req.rules = rules;
+  choice = gst_dma_heap_choose_full (&req, &error);
+  g_free (heap);
+  if (rules)
+    gst_dma_heap_rules_unref (rules);
+  if (!choice)
+    goto failed;
+  heap = g_steal_pointer (&choice->heap);
+  reason = g_steal_pointer (&choice->reason);
+  gst_dma_heap_choice_free (choice);
+  if (by_name) {
+    /* the heap property is the application's last word */
+    GST_INFO_OBJECT (self, "heap %s: set by the heap property", heap);
+    g_free (reason);
+    return heap;
   }
 
   g_signal_emit (self, signals[SIGNAL_SELECT_HEAP], 0, caps, heap, &chosen);
@@ -298,10 +298,12 @@ select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
     GST_INFO_OBJECT (self, "heap %s: select-heap handler (instead of %s by "
         "%s)", chosen, heap, reason);
     g_free (heap);
+    g_free (reason);
     return chosen;
   }
   GST_INFO_OBJECT (self, "heap %s: %s for %" GST_PTR_FORMAT, heap, reason,
       caps);
+  g_free (reason);
 
   return heap;
 

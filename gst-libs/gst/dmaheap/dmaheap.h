@@ -9,12 +9,13 @@
 
 /* The one header applications and plugins include:
  *   #include <gst/dmaheap/dmaheap.h>
- * In the build tree it lives in gst/dmaheapalloc/gst/dmaheap/ so that this
- * path resolves there as it does once installed. */
+ * (pkg-config --cflags gstreamer-dmaheap-1.0 gives the directory above gst/,
+ * as for GStreamer's own libraries; in the build tree that is gst-libs/). */
 
 #pragma once
 
-#include "gstdmaheapinfo.h"
-#include "gstdmaheaprules.h"
-#include "gstdmaheapallocator.h"
-#include "gstdmaheapbufferpool.h"
+#include <gst/dmaheap/gstdmaheapinfo.h>
+#include <gst/dmaheap/gstdmaheaprules.h>
+#include <gst/dmaheap/gstdmaheapchoice.h>
+#include <gst/dmaheap/gstdmaheapallocator.h>
+#include <gst/dmaheap/gstdmaheapbufferpool.h>

@@ -10,7 +10,7 @@
 #pragma once
 
 #include <gst/gst.h>
-#include "gstdmaheapinfo.h"
+#include <gst/dmaheap/gstdmaheapinfo.h>
 
 G_BEGIN_DECLS
 

@@ -153,10 +153,6 @@ gchar *gst_dma_heap_hint_for_device (const gchar * device_node_path);
 GST_DMA_HEAP_API
 gboolean gst_dma_heap_device_has_iommu (const gchar * device_node_path);
 
-GST_DMA_HEAP_API
-gchar *gst_dma_heap_choose_for_device (const gchar * device_node_path,
-    GstDmaHeapNeeds needs, GError ** error);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstDmaHeapInfo, gst_dma_heap_info_free)
 
 G_END_DECLS

@@ -11,7 +11,7 @@
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
-#include "gstdmaheapinfo.h"
+#include <gst/dmaheap/gstdmaheapinfo.h>
 
 G_BEGIN_DECLS
 
