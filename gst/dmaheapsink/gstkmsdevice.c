@@ -1,0 +1,538 @@
+/* GStreamer
+ * Copyright (C) 2026 dmaheap project contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstkmsdevice.h"
+#include "gstdrmformats.h"
+
+#include <drm_fourcc.h>
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------------------ */
+/* device discovery                                                          */
+/* ------------------------------------------------------------------------ */
+
+guint32
+gst_kms_find_property (gint fd, guint32 obj_id, guint32 obj_type,
+    const gchar * name, guint64 * value)
+{
+  drmModeObjectProperties *props;
+  guint32 id = 0;
+  guint i;
+
+  props = drmModeObjectGetProperties (fd, obj_id, obj_type);
+  if (!props)
+    return 0;
+
+  for (i = 0; i < props->count_props && id == 0; i++) {
+    drmModePropertyRes *prop = drmModeGetProperty (fd, props->props[i]);
+
+    if (!prop)
+      continue;
+    if (strcmp (prop->name, name) == 0) {
+      id = prop->prop_id;
+      if (value)
+        *value = props->prop_values[i];
+    }
+    drmModeFreeProperty (prop);
+  }
+  drmModeFreeObjectProperties (props);
+
+  return id;
+}
+
+static drmModeConnector *
+kms_find_connector (gint fd, drmModeRes * res, gint wanted_id)
+{
+  gint i;
+
+  for (i = 0; i < res->count_connectors; i++) {
+    drmModeConnector *conn = drmModeGetConnector (fd, res->connectors[i]);
+
+    if (!conn)
+      continue;
+    if (wanted_id >= 0 ? conn->connector_id == (guint32) wanted_id :
+        conn->connection == DRM_MODE_CONNECTED && conn->count_modes > 0)
+      return conn;
+    drmModeFreeConnector (conn);
+  }
+
+  return NULL;
+}
+
+/* The CRTC currently driving @conn, else the first free one it can use. */
+static gint
+kms_find_crtc_index (gint fd, drmModeRes * res, drmModeConnector * conn)
+{
+  guint32 possible = 0;
+  gint i, j;
+
+  if (conn->encoder_id) {
+    drmModeEncoder *enc = drmModeGetEncoder (fd, conn->encoder_id);
+
+    if (enc) {
+      guint32 crtc_id = enc->crtc_id;
+
+      drmModeFreeEncoder (enc);
+      for (i = 0; crtc_id && i < res->count_crtcs; i++) {
+        if (res->crtcs[i] == crtc_id)
+          return i;
+      }
+    }
+  }
+
+  for (j = 0; j < conn->count_encoders; j++) {
+    drmModeEncoder *enc = drmModeGetEncoder (fd, conn->encoders[j]);
+
+    if (enc) {
+      possible |= enc->possible_crtcs;
+      drmModeFreeEncoder (enc);
+    }
+  }
+
+  for (i = 0; i < res->count_crtcs; i++) {
+    if (possible & (1u << i))
+      return i;
+  }
+
+  return -1;
+}
+
+static void
+kms_plane_desc_clear (GstKmsPlaneDesc * desc)
+{
+  g_free (desc->formats);
+  g_free (desc->mod_formats);
+  g_free (desc->mod_modifiers);
+  memset (desc, 0, sizeof (*desc));
+}
+
+static void
+kms_plane_read_modifiers (gint fd, guint32 plane_id, GstKmsPlaneDesc * desc)
+{
+  drmModeFormatModifierIterator iter = { 0, };
+  drmModePropertyBlobRes *blob;
+  GArray *fmts, *mods;
+  guint64 blob_id = 0;
+
+  if (!gst_kms_find_property (fd, plane_id, DRM_MODE_OBJECT_PLANE, "IN_FORMATS",
+          &blob_id) || blob_id == 0)
+    return;
+
+  blob = drmModeGetPropertyBlob (fd, blob_id);
+  if (!blob)
+    return;
+
+  fmts = g_array_new (FALSE, FALSE, sizeof (guint32));
+  mods = g_array_new (FALSE, FALSE, sizeof (guint64));
+  while (drmModeFormatModifierBlobIterNext (blob, &iter)) {
+    g_array_append_val (fmts, iter.fmt);
+    g_array_append_val (mods, iter.mod);
+  }
+  drmModeFreePropertyBlob (blob);
+
+  desc->n_mods = fmts->len;
+  desc->mod_formats = (guint32 *) g_array_free (fmts, FALSE);
+  desc->mod_modifiers = (guint64 *) g_array_free (mods, FALSE);
+}
+
+static gboolean
+kms_read_planes (GstDmaHeapSink * self)
+{
+  drmModePlaneRes *pres;
+  guint i;
+
+  pres = drmModeGetPlaneResources (self->fd);
+  if (!pres)
+    return FALSE;
+
+  self->planes = g_new0 (GstKmsPlaneDesc, pres->count_planes);
+  for (i = 0; i < pres->count_planes; i++) {
+    drmModePlane *plane = drmModeGetPlane (self->fd, pres->planes[i]);
+    GstKmsPlaneDesc *desc = &self->planes[self->n_planes];
+    guint64 type = DRM_PLANE_TYPE_OVERLAY;
+
+    if (!plane)
+      continue;
+
+    gst_kms_find_property (self->fd, plane->plane_id, DRM_MODE_OBJECT_PLANE,
+        "type", &type);
+    desc->id = plane->plane_id;
+    desc->type = type;
+    desc->possible_crtcs = plane->possible_crtcs;
+    desc->n_formats = plane->count_formats;
+    desc->formats = g_memdup2 (plane->formats,
+        sizeof (guint32) * plane->count_formats);
+    kms_plane_read_modifiers (self->fd, plane->plane_id, desc);
+    drmModeFreePlane (plane);
+
+    GST_DEBUG_OBJECT (self, "plane %u: type %u, crtcs 0x%x, %u formats, "
+        "%u format modifiers", desc->id, desc->type, desc->possible_crtcs,
+        desc->n_formats, desc->n_mods);
+    self->n_planes++;
+  }
+  drmModeFreePlaneResources (pres);
+
+  return self->n_planes > 0;
+}
+
+static gboolean
+kms_has_plane (GstDmaHeapSink * self, gint plane_id)
+{
+  guint i;
+
+  for (i = 0; i < self->n_planes; i++) {
+    if (self->planes[i].id == (guint32) plane_id)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+static GstCaps *
+kms_caps_for_crtc (GstDmaHeapSink * self, gint max_width, gint max_height)
+{
+  GArray *fourccs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GstCaps *caps;
+  guint i, j;
+
+  for (i = 0; i < self->n_planes; i++) {
+    const GstKmsPlaneDesc *plane = &self->planes[i];
+
+    if (!(plane->possible_crtcs & (1u << self->crtc_index)))
+      continue;
+    if (self->plane_id >= 0 && plane->id != (guint32) self->plane_id)
+      continue;
+    for (j = 0; j < plane->n_formats; j++) {
+      /* Our buffers are linear: skip formats the plane only tiles. */
+      if (gst_kms_plane_supports (plane, plane->formats[j],
+              DRM_FORMAT_MOD_LINEAR))
+        g_array_append_val (fourccs, plane->formats[j]);
+    }
+  }
+
+  caps = gst_drm_formats_caps_from_fourccs ((guint32 *) fourccs->data,
+      fourccs->len, max_width, max_height);
+  g_array_free (fourccs, TRUE);
+  return caps;
+}
+
+/* Opens @path and checks that it drives a display. On failure, appends the
+ * reason to @why. */
+static gint
+kms_open_device (GstDmaHeapSink * self, const gchar * path, gint connector_id,
+    GString * why)
+{
+  drmModeRes *res;
+  drmModeConnector *conn;
+  gint fd;
+
+  fd = open (path, O_RDWR | O_CLOEXEC);
+  if (fd < 0) {
+    g_string_append_printf (why, "%s: %s; ", path, g_strerror (errno));
+    return -1;
+  }
+
+  res = drmModeGetResources (fd);
+  if (!res) {
+    g_string_append_printf (why, "%s: no KMS support; ", path);
+    close (fd);
+    return -1;
+  }
+
+  conn = kms_find_connector (fd, res, connector_id);
+  drmModeFreeResources (res);
+  if (!conn) {
+    if (connector_id >= 0)
+      g_string_append_printf (why, "%s: no connector %d; ", path, connector_id);
+    else
+      g_string_append_printf (why, "%s: no connected connector; ", path);
+    close (fd);
+    return -1;
+  }
+  drmModeFreeConnector (conn);
+
+  return fd;
+}
+
+static gint
+kms_find_device (GstDmaHeapSink * self, gint connector_id, gchar ** path,
+    GString * why)
+{
+  drmDevicePtr devices[64];
+  gint n, i, fd = -1;
+
+  n = drmGetDevices2 (0, devices, G_N_ELEMENTS (devices));
+  if (n < 0)
+    n = 0;
+
+  for (i = 0; i < n && fd < 0; i++) {
+    const gchar *node;
+
+    if (!(devices[i]->available_nodes & (1 << DRM_NODE_PRIMARY)))
+      continue;
+    node = devices[i]->nodes[DRM_NODE_PRIMARY];
+    fd = kms_open_device (self, node, connector_id, why);
+    if (fd >= 0)
+      *path = g_strdup (node);
+  }
+  if (n > 0)
+    drmFreeDevices (devices, n);
+
+  if (n == 0)
+    g_string_append (why, "no DRM device in /dev/dri");
+
+  return fd;
+}
+
+/* Opens @device (and takes it), else the first device on which connector
+ * @connector_id (any connector when -1) is connected. */
+gboolean
+gst_kms_device_open (GstDmaHeapSink * self, gchar * device, gint connector_id)
+{
+  GString *why = g_string_new (NULL);
+
+  if (device) {
+    self->fd = kms_open_device (self, device, connector_id, why);
+    self->devpath = g_steal_pointer (&device);
+  } else {
+    self->fd = kms_find_device (self, connector_id, &self->devpath, why);
+  }
+  if (self->fd < 0)
+    goto no_device;
+
+  g_string_free (why, TRUE);
+  return TRUE;
+
+  /* ERRORS */
+no_device:
+  {
+    if (self->devpath)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Could not use DRM device %s", self->devpath), ("%s", why->str));
+    else
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("Could not find a DRM device driving a connected display"),
+          ("%s", why->str));
+    g_string_free (why, TRUE);
+    return FALSE;
+  }
+}
+
+/* Becomes DRM master, asks for universal planes and, with @use_atomic, for
+ * atomic modesetting, and reads what the device can do. */
+gboolean
+gst_kms_device_setup (GstDmaHeapSink * self, gboolean use_atomic)
+{
+  guint64 cap = 0;
+
+  if (!drmIsMaster (self->fd) && drmSetMaster (self->fd) != 0)
+    goto not_master;
+
+  if (drmSetClientCap (self->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
+    goto no_universal_planes;
+  self->atomic = use_atomic
+      && drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+  if (drmGetCap (self->fd, DRM_CAP_PRIME, &cap) == 0)
+    self->prime_import = (cap & DRM_PRIME_CAP_IMPORT) != 0;
+  cap = 0;
+  if (drmGetCap (self->fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0)
+    self->addfb2_modifiers = cap != 0;
+  cap = 0;
+  if (drmGetCap (self->fd, DRM_CAP_DUMB_BUFFER, &cap) || !cap)
+    GST_WARNING_OBJECT (self, "%s has no dumb buffers: nothing to copy into "
+        "when a buffer cannot be imported", self->devpath);
+
+  return TRUE;
+
+  /* ERRORS */
+not_master:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
+        ("Not DRM master on %s: another program (a display server?) drives "
+            "the display", self->devpath), ("%s", g_strerror (errno)));
+    return FALSE;
+  }
+no_universal_planes:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s does not expose its planes (DRM universal planes)",
+            self->devpath), ("%s", g_strerror (errno)));
+    return FALSE;
+  }
+}
+
+/* The connector, the CRTC that drives it (or can), its modes, and the
+ * properties an atomic mode set needs. */
+static gboolean
+kms_use_connector (GstDmaHeapSink * self, drmModeRes * res, gint connector_id)
+{
+  drmModeConnector *conn;
+  gint crtc_index;
+
+  conn = kms_find_connector (self->fd, res, connector_id);
+  if (!conn)
+    goto no_connector;
+  if (conn->connection != DRM_MODE_CONNECTED || conn->count_modes == 0)
+    goto not_connected;
+  crtc_index = kms_find_crtc_index (self->fd, res, conn);
+  if (crtc_index < 0)
+    goto no_crtc;
+
+  self->conn_id = conn->connector_id;
+  self->crtc_index = crtc_index;
+  self->crtc_id = res->crtcs[crtc_index];
+  self->n_modes = conn->count_modes;
+  self->modes = g_memdup2 (conn->modes,
+      sizeof (drmModeModeInfo) * conn->count_modes);
+  self->saved_crtc = drmModeGetCrtc (self->fd, self->crtc_id);
+  self->conn_prop_crtc_id = gst_kms_find_property (self->fd, self->conn_id,
+      DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
+  self->crtc_prop_mode_id = gst_kms_find_property (self->fd, self->crtc_id,
+      DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
+  self->crtc_prop_active = gst_kms_find_property (self->fd, self->crtc_id,
+      DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+
+  drmModeFreeConnector (conn);
+  return TRUE;
+
+  /* ERRORS */
+no_connector:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("%s has no connector %d", self->devpath, connector_id), (NULL));
+    return FALSE;
+  }
+not_connected:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Connector %u of %s is not connected to a display", conn->connector_id,
+            self->devpath), (NULL));
+    drmModeFreeConnector (conn);
+    return FALSE;
+  }
+no_crtc:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("No CRTC of %s can drive connector %u", self->devpath,
+            conn->connector_id), (NULL));
+    drmModeFreeConnector (conn);
+    return FALSE;
+  }
+}
+
+/* The planes, and the caps of what those of the CRTC scan out. */
+static gboolean
+kms_use_planes (GstDmaHeapSink * self, drmModeRes * res, gint plane_id)
+{
+  GstCaps *caps;
+
+  if (!kms_read_planes (self))
+    goto no_planes;
+  if (plane_id >= 0 && !kms_has_plane (self, plane_id))
+    goto no_such_plane;
+
+  caps = kms_caps_for_crtc (self, res->max_width, res->max_height);
+  if (gst_caps_is_empty (caps))
+    goto no_formats;
+  GST_OBJECT_LOCK (self);
+  self->allowed_caps = g_steal_pointer (&caps);
+  GST_OBJECT_UNLOCK (self);
+
+  return TRUE;
+
+  /* ERRORS */
+no_planes:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s has no planes", self->devpath), (NULL));
+    return FALSE;
+  }
+no_such_plane:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("%s has no plane %d", self->devpath, plane_id), (NULL));
+    return FALSE;
+  }
+no_formats:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("No plane of %s for CRTC %u scans out a format this sink knows",
+            self->devpath, self->crtc_id), (NULL));
+    gst_caps_unref (caps);
+    return FALSE;
+  }
+}
+
+/* The output on the opened device: connector @connector_id (or the first
+ * connected one when -1), its CRTC, and the planes (@plane_id among them
+ * when not -1) with the caps they scan out. */
+gboolean
+gst_kms_device_find_output (GstDmaHeapSink * self, gint connector_id,
+    gint plane_id)
+{
+  drmModeRes *res;
+  gboolean ok;
+
+  res = drmModeGetResources (self->fd);
+  if (!res)
+    goto no_resources;
+
+  ok = kms_use_connector (self, res, connector_id)
+      && kms_use_planes (self, res, plane_id);
+  drmModeFreeResources (res);
+  return ok;
+
+  /* ERRORS */
+no_resources:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+        ("%s has no KMS resources", self->devpath), ("%s", g_strerror (errno)));
+    return FALSE;
+  }
+}
+
+/* Frees what gst_kms_device_find_output() read. */
+void
+gst_kms_device_free_output (GstDmaHeapSink * self)
+{
+  guint i;
+
+  for (i = 0; i < self->n_planes; i++)
+    kms_plane_desc_clear (&self->planes[i]);
+  g_clear_pointer (&self->planes, g_free);
+  self->n_planes = 0;
+  self->plane = -1;
+  g_clear_pointer (&self->modes, g_free);
+  self->n_modes = 0;
+  g_clear_pointer (&self->saved_crtc, drmModeFreeCrtc);
+  GST_OBJECT_LOCK (self);
+  gst_clear_caps (&self->allowed_caps);
+  GST_OBJECT_UNLOCK (self);
+}
+
+gboolean
+gst_kms_connector_connected (GstDmaHeapSink * self)
+{
+  drmModeConnector *conn = drmModeGetConnectorCurrent (self->fd,
+      self->conn_id);
+  gboolean connected = conn && conn->connection != DRM_MODE_DISCONNECTED;
+
+  if (conn)
+    drmModeFreeConnector (conn);
+  return connected;
+}

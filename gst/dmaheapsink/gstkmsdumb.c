@@ -1,0 +1,372 @@
+/* GStreamer
+ * Copyright (C) 2026 dmaheap project contributors
+ *
+ * This library is free software; you can redistribute it and/or
+ * modify it under the terms of the GNU Library General Public
+ * License as published by the Free Software Foundation; either
+ * version 2.1 of the License, or (at your option) any later version.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstkmsdumb.h"
+#include "gstdrmformats.h"
+
+#include <xf86drm.h>
+#include <xf86drmMode.h>
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+
+/* ------------------------------------------------------------------------ */
+/* dumb buffers: copies, and legacy backgrounds                              */
+/* ------------------------------------------------------------------------ */
+
+/* Width in bytes of one line of @plane, for a frame @width pixels wide. */
+static guint
+plane_line_bytes (const GstVideoFormatInfo * finfo, guint plane, guint width)
+{
+  gint comp[GST_VIDEO_MAX_COMPONENTS];
+
+  gst_video_format_info_component (finfo, plane, comp);
+  return GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], width)
+      * GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]);
+}
+
+static guint
+plane_lines (const GstVideoFormatInfo * finfo, guint plane, guint height)
+{
+  gint comp[GST_VIDEO_MAX_COMPONENTS];
+
+  gst_video_format_info_component (finfo, plane, comp);
+  return GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], height);
+}
+
+/* Fills @dumb with black, so that what a copy does not cover is black. */
+static void
+kms_dumb_fill_black (GstKmsDumb * dumb)
+{
+  const GstVideoFormatInfo *finfo = dumb->info.finfo;
+  guint p, n_planes = GST_VIDEO_INFO_N_PLANES (&dumb->info);
+
+  if (!GST_VIDEO_FORMAT_INFO_IS_YUV (finfo)) {
+    memset (dumb->data, 0, dumb->size);
+    return;
+  }
+
+  for (p = 0; p < n_planes; p++) {
+    guint8 *line = dumb->data + GST_VIDEO_INFO_PLANE_OFFSET (&dumb->info, p);
+    guint stride = GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p);
+    guint lines = plane_lines (finfo, p, dumb->height);
+    guint y, x;
+
+    for (y = 0; y < lines; y++, line += stride) {
+      switch (GST_VIDEO_FORMAT_INFO_FORMAT (finfo)) {
+        case GST_VIDEO_FORMAT_YUY2:
+        case GST_VIDEO_FORMAT_YVYU:
+          for (x = 0; x + 1 < stride; x += 2) {
+            line[x] = 16;
+            line[x + 1] = 128;
+          }
+          break;
+        case GST_VIDEO_FORMAT_UYVY:
+        case GST_VIDEO_FORMAT_VYUY:
+          for (x = 0; x + 1 < stride; x += 2) {
+            line[x] = 128;
+            line[x + 1] = 16;
+          }
+          break;
+        case GST_VIDEO_FORMAT_P010_10LE:
+          for (x = 0; x + 1 < stride; x += 2)
+            GST_WRITE_UINT16_LE (line + x, p == 0 ? 16 << 8 : 128 << 8);
+          break;
+        default:
+          memset (line, p == 0 ? 16 : 128, stride);
+          break;
+      }
+    }
+  }
+}
+
+void
+gst_kms_dumb_destroy (GstDmaHeapSink * self, GstKmsDumb * dumb)
+{
+  if (dumb->data)
+    munmap (dumb->data, dumb->size);
+  if (dumb->fb_id)
+    drmModeRmFB (self->fd, dumb->fb_id);
+  if (dumb->handle)
+    drmModeDestroyDumbBuffer (self->fd, dumb->handle);
+  memset (dumb, 0, sizeof (*dumb));
+}
+
+/* Maps @dumb for the CPU: 0, or a negative errno. */
+static gint
+kms_dumb_map (GstDmaHeapSink * self, GstKmsDumb * dumb)
+{
+  guint64 map_offset;
+  gint ret;
+
+  ret = drmModeMapDumbBuffer (self->fd, dumb->handle, &map_offset);
+  if (ret)
+    return ret;
+  dumb->data = mmap (NULL, dumb->size, PROT_READ | PROT_WRITE, MAP_SHARED,
+      self->fd, map_offset);
+  if (dumb->data == MAP_FAILED) {
+    dumb->data = NULL;
+    return -errno;
+  }
+
+  return 0;
+}
+
+/* A mapped dumb buffer of @format, @width x @height, with its framebuffer.
+ * Dumb buffers are allocated by bits per pixel and lines; planar formats get
+ * as many lines of the first plane's pitch as all planes need, the other
+ * planes' pitches derived from it as the DRM helpers expect. */
+gboolean
+gst_kms_dumb_create (GstDmaHeapSink * self, GstVideoFormat format, guint width,
+    guint height, GstKmsDumb * dumb)
+{
+  const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
+  guint32 handles[4] = { 0, }, pitches[4] = { 0, }, offsets[4] = { 0, };
+  guint32 fourcc = gst_drm_fourcc_from_video_format (format);
+  guint line0, lines = 0, pitch, p, n_planes, offset = 0;
+  guint64 mod[4] = { 0, };
+  gint ret;
+
+  memset (dumb, 0, sizeof (*dumb));
+  width = GST_ROUND_UP_2 (width);
+  height = GST_ROUND_UP_2 (height);
+  n_planes = GST_VIDEO_FORMAT_INFO_N_PLANES (finfo);
+  line0 = plane_line_bytes (finfo, 0, width);
+
+  for (p = 0; p < n_planes; p++)
+    lines += (plane_lines (finfo, p, height) * plane_line_bytes (finfo, p,
+            width) + line0 - 1) / line0;
+
+  ret = drmModeCreateDumbBuffer (self->fd, width, lines,
+      GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0) * 8, 0, &dumb->handle, &pitch,
+      &dumb->size);
+  if (ret)
+    goto create_failed;
+
+  gst_video_info_set_format (&dumb->info, format, width, height);
+  for (p = 0; p < n_planes; p++) {
+    guint stride = (guint64) pitch * plane_line_bytes (finfo, p, width)
+        / line0;
+
+    handles[p] = dumb->handle;
+    pitches[p] = stride;
+    offsets[p] = offset;
+    GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p) = stride;
+    GST_VIDEO_INFO_PLANE_OFFSET (&dumb->info, p) = offset;
+    offset += stride * plane_lines (finfo, p, height);
+  }
+  GST_VIDEO_INFO_SIZE (&dumb->info) = dumb->size;
+  dumb->width = width;
+  dumb->height = height;
+
+  ret = drmModeAddFB2WithModifiers (self->fd, width, height, fourcc, handles,
+      pitches, offsets, mod, &dumb->fb_id, 0);
+  if (ret)
+    goto addfb_failed;
+
+  ret = kms_dumb_map (self, dumb);
+  if (ret)
+    goto map_failed;
+
+  kms_dumb_fill_black (dumb);
+  GST_DEBUG_OBJECT (self, "dumb buffer %ux%u %s, pitch %u: fb %u", width,
+      height, gst_video_format_to_string (format), pitch, dumb->fb_id);
+  return TRUE;
+
+  /* ERRORS */
+create_failed:
+  {
+    GST_WARNING_OBJECT (self, "could not create a %ux%u dumb buffer: %s",
+        width, lines, g_strerror (-ret));
+    return FALSE;
+  }
+addfb_failed:
+  {
+    GST_WARNING_OBJECT (self, "could not add a %s framebuffer for a dumb "
+        "buffer: %s", gst_video_format_to_string (format), g_strerror (-ret));
+    gst_kms_dumb_destroy (self, dumb);
+    return FALSE;
+  }
+map_failed:
+  {
+    GST_WARNING_OBJECT (self, "could not map a dumb buffer: %s",
+        g_strerror (-ret));
+    gst_kms_dumb_destroy (self, dumb);
+    return FALSE;
+  }
+}
+
+void
+gst_kms_release_dumbs (GstDmaHeapSink * self)
+{
+  guint i;
+
+  for (i = 0; i < N_DUMB_BUFFERS; i++)
+    gst_kms_dumb_destroy (self, &self->dumbs[i]);
+}
+
+static gboolean
+rect_equal (const GstVideoRectangle * a, const GstVideoRectangle * b)
+{
+  return a->x == b->x && a->y == b->y && a->w == b->w && a->h == b->h;
+}
+
+/* A dumb buffer that is neither on screen nor about to be. */
+static GstKmsDumb *
+kms_get_free_dumb (GstDmaHeapSink * self)
+{
+  GstVideoRectangle window = { 0, };
+  guint width, height, i;
+
+  if (self->dumbs_fullscreen) {
+    width = self->mode.hdisplay;
+    height = self->mode.vdisplay;
+    window = self->dst;
+  } else {
+    width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
+    height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+  }
+
+  for (i = 0; i < N_DUMB_BUFFERS; i++) {
+    GstKmsDumb *dumb = &self->dumbs[i];
+
+    if (dumb->fb_id && (dumb->fb_id == self->displayed_fb
+            || dumb->fb_id == self->pending_fb))
+      continue;
+
+    /* A dumb of the right size can still hold an older picture outside
+     * the window the frame now goes to (a frame-sized dumb is as large as
+     * the screen when the mode has the frame's size): only a new one is
+     * black there. */
+    if (dumb->fb_id && (GST_VIDEO_INFO_FORMAT (&dumb->info)
+            != GST_VIDEO_INFO_FORMAT (&self->vinfo)
+            || dumb->width != GST_ROUND_UP_2 (width)
+            || dumb->height != GST_ROUND_UP_2 (height)
+            || !rect_equal (&dumb->window, &window)))
+      gst_kms_dumb_destroy (self, dumb);
+
+    if (!dumb->fb_id && !gst_kms_dumb_create (self,
+            GST_VIDEO_INFO_FORMAT (&self->vinfo), width, height, dumb))
+      return NULL;
+    dumb->window = window;
+
+    return dumb;
+  }
+
+  return NULL;
+}
+
+/* Copies the @src part of @buf into @dumb at (@x, @y), plane by plane and
+ * line by line: only the window is written, whatever the frames' sizes
+ * (gst_video_frame_copy() of narrowed frames copied whole source lines on
+ * GStreamer 1.26). */
+static gboolean
+kms_copy_to_dumb (GstDmaHeapSink * self, GstBuffer * buf,
+    const GstVideoRectangle * src, gint x, gint y, GstKmsDumb * dumb)
+{
+  const GstVideoFormatInfo *finfo = self->vinfo.finfo;
+  GstVideoFrame sframe;
+  guint p;
+
+  if (!gst_video_frame_map (&sframe, &self->vinfo, buf, GST_MAP_READ))
+    return FALSE;
+
+  for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (&sframe); p++) {
+    gint comp[GST_VIDEO_MAX_COMPONENTS];
+    gint sstride = GST_VIDEO_FRAME_PLANE_STRIDE (&sframe, p);
+    gint dstride = GST_VIDEO_INFO_PLANE_STRIDE (&dumb->info, p);
+    guint pstride, rows, bytes, r;
+    const guint8 *sp;
+    guint8 *dp;
+
+    gst_video_format_info_component (finfo, p, comp);
+    pstride = GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, comp[0]);
+    rows = GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], src->h);
+    bytes = GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], src->w)
+        * pstride;
+    sp = (const guint8 *) GST_VIDEO_FRAME_PLANE_DATA (&sframe, p)
+        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], src->y) * sstride
+        + GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], src->x) * pstride;
+    dp = dumb->data + GST_VIDEO_INFO_PLANE_OFFSET (&dumb->info, p)
+        + GST_VIDEO_FORMAT_INFO_SCALE_HEIGHT (finfo, comp[0], y) * dstride
+        + GST_VIDEO_FORMAT_INFO_SCALE_WIDTH (finfo, comp[0], x) * pstride;
+
+    for (r = 0; r < rows; r++)
+      memcpy (dp + (gsize) r * dstride, sp + (gsize) r * sstride, bytes);
+  }
+
+  gst_video_frame_unmap (&sframe);
+  return TRUE;
+}
+
+/* Copies @buf into a free dumb buffer and says which part of it to show
+ * where: the whole frame for src/dst when the plane can place it, else the
+ * whole screen with the frame already where it belongs. */
+GstKmsDumb *
+gst_kms_copy_frame (GstDmaHeapSink * self, GstBuffer * buf,
+    GstVideoRectangle * src, GstVideoRectangle * dst)
+{
+  GstKmsDumb *dumb = kms_get_free_dumb (self);
+
+  if (!dumb)
+    return NULL;
+
+  if (self->dumbs_fullscreen) {
+    if (!kms_copy_to_dumb (self, buf, &self->src, self->dst.x, self->dst.y,
+            dumb))
+      return NULL;
+    src->x = src->y = dst->x = dst->y = 0;
+    src->w = dst->w = self->mode.hdisplay;
+    src->h = dst->h = self->mode.vdisplay;
+  } else {
+    GstVideoRectangle whole = { 0, 0, GST_VIDEO_INFO_WIDTH (&self->vinfo),
+      GST_VIDEO_INFO_HEIGHT (&self->vinfo)
+    };
+
+    if (!kms_copy_to_dumb (self, buf, &whole, 0, 0, dumb))
+      return NULL;
+    *src = self->src;
+    *dst = self->dst;
+  }
+
+  return dumb;
+}
+
+static void
+kms_warn_copy (GstDmaHeapSink * self, const gchar * why)
+{
+  if (self->copy_warned)
+    return;
+  self->copy_warned = TRUE;
+
+  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+      ("Copying frames: %s", why),
+      ("Every frame that cannot be shown directly costs a CPU copy; see the "
+          "copies field of the stats property. Upstream should use the pool "
+          "this sink proposes."));
+}
+
+/* Counts a frame shown from a copy, and says why the first one was. */
+void
+gst_kms_count_copy (GstDmaHeapSink * self, gboolean refused)
+{
+  kms_warn_copy (self, self->dumbs_fullscreen ?
+      "the display plane can neither scale nor be positioned, and the "
+      "frame is not the size of a mode" : refused ?
+      "the display device refused the imported buffer" :
+      "the buffers are not dma-bufs the display device can import");
+  GST_OBJECT_LOCK (self);
+  self->copies++;
+  GST_OBJECT_UNLOCK (self);
+}
