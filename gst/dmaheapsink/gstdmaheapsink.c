@@ -450,21 +450,36 @@ mode_failed:
   }
 }
 
-/* Frames in flight: upstream's, a queue's, the pending and shown ones. */
-#define MIN_HEAP_FRAMES 8
-
-/* Whether a bounded heap (a carveout or CMA area) has room for a pool. */
-static gboolean
-heap_holds_frames (const gchar * heap, gsize frame_size)
+/* The heap for the pool: the library's one policy with the heap property
+ * and the display device (the kernel's hint, contiguous memory without an
+ * IOMMU, if it holds enough frames), else the default. */
+static gchar *
+choose_heap (GstDmaHeapSink * self, gsize frame_size)
 {
-  GstDmaHeapInfo *info = gst_dma_heap_info_query (heap, NULL);
-  gboolean ok = TRUE;
+  GstDmaHeapChoiceRequest req = {.device = self->devpath,
+    .frame_size = frame_size
+  };
+  GstDmaHeapChoice *choice;
+  GError *err = NULL;
+  gchar *heap;
 
-  if (info && info->total_bytes > 0)
-    ok = info->total_bytes / MIN_HEAP_FRAMES >= frame_size;
-  if (info)
-    gst_dma_heap_info_free (info);
-  return ok;
+  GST_OBJECT_LOCK (self);
+  heap = g_strdup (self->heap);
+  GST_OBJECT_UNLOCK (self);
+  req.heap = heap;
+  choice = gst_dma_heap_choose_full (&req, &err);
+  g_free (heap);
+  if (!choice) {
+    GST_WARNING_OBJECT (self, "no heap for %s: %s", self->devpath,
+        err->message);
+    g_clear_error (&err);
+    return NULL;
+  }
+  GST_INFO_OBJECT (self, "heap %s for the pool: %s", choice->heap,
+      choice->reason);
+  heap = g_steal_pointer (&choice->heap);
+  gst_dma_heap_choice_free (choice);
+  return heap;
 }
 
 /* The ALLOCATION answer: heap buffers the display can scan out. */
@@ -489,34 +504,7 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gchar *heap;
 
-    /* An explicit heap, else the one for the display device: the kernel
-     * module's hint, else contiguous memory when the device has no IOMMU,
-     * else the library's default choice. */
-    GST_OBJECT_LOCK (self);
-    heap = g_strdup (self->heap);
-    GST_OBJECT_UNLOCK (self);
-    if (!heap || g_strcmp0 (heap, "auto") == 0) {
-      GError *err = NULL;
-
-      g_free (heap);
-      heap = gst_dma_heap_choose_for_device (self->devpath,
-          GST_DMA_HEAP_NEED_NONE, &err);
-      if (!heap) {
-        GST_WARNING_OBJECT (self, "no heap for %s: %s", self->devpath,
-            err->message);
-        g_clear_error (&err);
-      } else if (!heap_holds_frames (heap, vinfo.size)) {
-        /* A pool that runs dry stops the stream; frames from a heap the
-         * display cannot import are copied, which is slower but shows. */
-        GST_WARNING_OBJECT (self, "heap %s (chosen for %s) cannot hold %d "
-            "frames of %" G_GSIZE_FORMAT " bytes: using the default heap; set "
-            "heap=%s to insist", heap, self->devpath, MIN_HEAP_FRAMES,
-            vinfo.size, heap);
-        g_free (heap);
-        heap = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, NULL);
-      }
-    }
-
+    heap = choose_heap (self, vinfo.size);
     gst_buffer_pool_config_set_params (config, caps, vinfo.size, 2, 0);
     gst_buffer_pool_config_add_option (config,
         GST_BUFFER_POOL_OPTION_VIDEO_META);
