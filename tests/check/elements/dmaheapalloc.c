@@ -472,7 +472,7 @@ GST_START_TEST (test_copy_allocation_fails)
   gst_message_parse_error (msg, &error, NULL);
   fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", error->message);
-  fail_unless (strstr (error->message, "heap system") != NULL, "%s",
+  fail_unless (strstr (error->message, "Heap system cannot give") != NULL, "%s",
       error->message);
   g_error_free (error);
   gst_message_unref (msg);

@@ -230,8 +230,7 @@ GST_START_TEST (test_kmssink_imports)
   desc = g_strdup_printf ("videotestsrc num-buffers=20 pattern=smpte ! "
       "video/x-raw,format=BGRx,width=800,height=600 ! dmaheapalloc name=a "
       "heap=%s ! kmssink driver-name=%s force-modesetting=true "
-      "skip-vsync=true sync=false", heap,
-      display_driver ());
+      "skip-vsync=true sync=false", heap, display_driver ());
   g_free (heap);
 
   fds = dmaheap_test_count_fds ();

@@ -141,11 +141,31 @@ GST_START_TEST (test_prefix_padding)
     gst_allocation_params_init (&params);
     params.prefix = 128;
     params.padding = 64;
+    params.flags = GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED;
     mem = gst_allocator_alloc (alloc, 4000, &params);
     fail_unless (mem != NULL);
     fail_unless_equals_int (mem->offset, 128);
     fail_unless_equals_int (mem->size, 4000);
     fail_unless (mem->maxsize >= 128 + 4000 + 64);
+    /* the flags the memory promises hold after the resize to the prefix */
+    fail_unless (GST_MEMORY_FLAG_IS_SET (mem, GST_MEMORY_FLAG_ZERO_PREFIXED),
+        "%s: ZERO_PREFIXED lost", heap);
+    fail_unless (GST_MEMORY_FLAG_IS_SET (mem, GST_MEMORY_FLAG_ZERO_PADDED),
+        "%s: ZERO_PADDED lost", heap);
+    {
+      GstMapInfo map;
+      guint8 *base;
+      gsize i;
+
+      /* and they are true: prefix and padding read zero */
+      fail_unless (gst_memory_map (mem, &map, GST_MAP_READ));
+      base = map.data - 128;
+      for (i = 0; i < 128; i++)
+        fail_unless_equals_int (base[i], 0);
+      for (i = 0; i < 64; i++)
+        fail_unless_equals_int (map.data[4000 + i], 0);
+      gst_memory_unmap (mem, &map);
+    }
     write_pattern (mem, 7);
     check_pattern (mem, 7);
     gst_memory_unref (mem);

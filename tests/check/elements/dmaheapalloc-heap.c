@@ -329,12 +329,52 @@ GST_START_TEST (test_frame_too_large)
     gst_message_parse_error (msg, &error, NULL);
     g_print ("  %s: %s\n", bounded->name, error->message);
     fail_unless (strstr (error->message, bounded->name) != NULL);
+    /* the heap, the size asked, what is left, what to do */
+    {
+      gchar *size = g_strdup_printf ("%u bytes", side * side * 4);
+
+      fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+              GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", error->message);
+      fail_unless (strstr (error->message, size) != NULL, "%s", error->message);
+      fail_unless (strstr (error->message, "bytes free") != NULL, "%s",
+          error->message);
+      fail_unless (strstr (error->message, "heap=system") != NULL, "%s",
+          error->message);
+      g_free (size);
+    }
     g_error_free (error);
     gst_message_unref (msg);
     gst_element_set_bus (h->element, NULL);
     gst_object_unref (bus);
     g_free (caps);
     gst_harness_teardown (h);
+
+    /* upstream allocating from the pool dmaheapalloc proposed: the first
+     * error a user sees is ours, not videotestsrc's "failed to allocate" */
+    {
+      gchar *desc = g_strdup_printf ("videotestsrc num-buffers=2 ! "
+          "video/x-raw,format=BGRx,width=%u,height=%u ! dmaheapalloc "
+          "name=a heap=%s ! fakesink", side, side, bounded->name);
+      GstElement *pipe = gst_parse_launch (desc, NULL);
+      GstBus *pbus = gst_element_get_bus (pipe);
+
+      gst_element_set_state (pipe, GST_STATE_PLAYING);
+      msg = gst_bus_timed_pop_filtered (pbus, 60 * GST_SECOND,
+          GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+      fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR);
+      gst_message_parse_error (msg, &error, NULL);
+      g_print ("  upstream allocating: %s: %s\n", GST_OBJECT_NAME (msg->src),
+          error->message);
+      fail_unless_equals_string (GST_OBJECT_NAME (msg->src), "a");
+      fail_unless (strstr (error->message, bounded->name) != NULL &&
+          strstr (error->message, "bytes free") != NULL, "%s", error->message);
+      g_error_free (error);
+      gst_message_unref (msg);
+      gst_element_set_state (pipe, GST_STATE_NULL);
+      gst_object_unref (pbus);
+      gst_object_unref (pipe);
+      g_free (desc);
+    }
   } else {
     g_print ("  no bounded heap here\n");
   }

@@ -582,6 +582,10 @@ GST_START_TEST (test_properties)
         fields[j]);
     fail_unless_equals_uint64 (v, 0);
   }
+  /* GstBaseSink's own stats stay visible beside ours */
+  fail_unless (gst_structure_has_field (stats, "rendered"));
+  fail_unless (gst_structure_has_field (stats, "dropped"));
+  fail_unless (gst_structure_has_field (stats, "average-rate"));
   gst_structure_free (stats);
 
   gst_object_unref (sink);
@@ -635,6 +639,31 @@ GST_START_TEST (test_error_missing_device)
   g_clear_error (&err);
   g_free (debug);
 
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
+/* A heap asked for by name that does not exist is an error at start, not a
+ * silent fallback that copies every frame. Checked before any DRM device is
+ * opened, so it holds on any machine. */
+GST_START_TEST (test_error_unknown_heap)
+{
+  GstElement *sink = gst_element_factory_make ("dmaheapsink", NULL);
+  GError *err = NULL;
+  gchar *debug;
+
+  g_object_set (sink, "heap", "no-such-heap", NULL);
+  debug = start_error (sink, &err);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND), "%s", err->message);
+  fail_unless (strstr (err->message, "heap=no-such-heap") != NULL, "%s",
+      err->message);
+  fail_unless (strstr (err->message, "no-such-heap'") != NULL ||
+      strstr (err->message, "No dma-buf heaps") != NULL, "%s", err->message);
+  fail_unless (strstr (debug, "auto") != NULL, "%s", debug);
+  g_clear_error (&err);
+  g_free (debug);
   gst_object_unref (sink);
 }
 
@@ -695,6 +724,7 @@ dmaheapsink_suite (void)
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_error_missing_device);
   tcase_add_test (tc, test_error_no_drm);
+  tcase_add_test (tc, test_error_unknown_heap);
 
   return s;
 }
