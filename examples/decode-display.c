@@ -61,8 +61,9 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
   GstElement *sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
   GstVideoInfo vinfo;
   gboolean known = gst_video_info_from_caps (&vinfo, caps);
-  gchar *caps_str = known ? g_strdup_printf ("%s %ux%u", gst_video_format_to_string
-      (GST_VIDEO_INFO_FORMAT (&vinfo)), GST_VIDEO_INFO_WIDTH (&vinfo),
+  gchar *caps_str = known ? g_strdup_printf ("%s %ux%u",
+      gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&vinfo)),
+      GST_VIDEO_INFO_WIDTH (&vinfo),
       GST_VIDEO_INFO_HEIGHT (&vinfo)) : gst_caps_to_string (caps);
   gchar *device = display_device (sink, app);
   GstDmaHeapChoiceRequest req = {.heap = app->forced_heap,.device = device,

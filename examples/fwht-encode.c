@@ -115,7 +115,8 @@ set_format (int fd, guint32 type, guint32 fourcc, gint width, gint height,
   fmt->fmt.pix.pixelformat = fourcc;
   fmt->fmt.pix.field = V4L2_FIELD_NONE;
   if (v4l2_ioctl (fd, VIDIOC_S_FMT, fmt) < 0) {
-    g_printerr ("fwht-encode: VIDIOC_S_FMT (%s %.4s %dx%d): %s\n", type == V4L2_BUF_TYPE_VIDEO_OUTPUT ? "raw" : "FWHT",
+    g_printerr ("fwht-encode: VIDIOC_S_FMT (%s %.4s %dx%d): %s\n",
+        type == V4L2_BUF_TYPE_VIDEO_OUTPUT ? "raw" : "FWHT",
         (const gchar *) &fourcc, width, height, g_strerror (errno));
     return FALSE;
   }

@@ -87,6 +87,8 @@ struct _GstDmaHeapAlloc
 
   GstPad *sinkpad;
   GstPad *srcpad;
+  /* the pool's allocation-failed handler posted the error already */
+  gint heap_error_posted;
 
   /* Properties and stats, under the object lock */
   gchar *heap;
@@ -316,6 +318,18 @@ failed:
   }
 }
 
+/* A buffer of our pool could not be had from the heap (in whichever thread
+ * asked): say why, before upstream's "failed to allocate" says less. */
+static void
+pool_allocation_failed (GstBufferPool * pool, GError * error,
+    GstDmaHeapAlloc * self)
+{
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, ("%s", error->message),
+      ("allocating a buffer of %" GST_PTR_FORMAT, pool));
+  /* our own pool's failure needs no second, vaguer error */
+  g_atomic_int_set (&self->heap_error_posted, 1);
+}
+
 /* Returns a configured pool of heap @heap for the stream, or NULL after
  * posting an error. */
 static GstBufferPool *
@@ -334,6 +348,8 @@ make_pool (GstDmaHeapAlloc * self, GstCaps * caps, const GstVideoInfo * info,
     goto no_allocator;
 
   pool = gst_dma_heap_buffer_pool_new ();
+  g_signal_connect_object (pool, "allocation-failed",
+      G_CALLBACK (pool_allocation_failed), self, 0);
   config = gst_buffer_pool_get_config (pool);
   gst_allocation_params_init (&params);
   gst_buffer_pool_config_set_params (config, caps, info->size, min_buffers, 0);
@@ -487,6 +503,7 @@ setup_copy_pool (GstDmaHeapAlloc * self)
     return FALSE;
   }
 
+  g_atomic_int_set (&self->heap_error_posted, 0);
   if (!gst_buffer_pool_set_active (pool, TRUE))
     goto activate_failed;
   g_free (heap);
@@ -500,9 +517,10 @@ setup_copy_pool (GstDmaHeapAlloc * self)
   /* ERRORS */
 activate_failed:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not allocate %" G_GSIZE_FORMAT "-byte buffers from heap %s",
-            self->info.size, heap), ("activating the buffer pool failed"));
+    if (!g_atomic_int_exchange (&self->heap_error_posted, 0))
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+          ("Could not allocate %" G_GSIZE_FORMAT "-byte buffers from heap %s",
+              self->info.size, heap), ("activating the buffer pool failed"));
     g_free (heap);
     gst_object_unref (pool);
     return FALSE;
@@ -569,6 +587,7 @@ copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf, GstBuffer ** outbuf)
   if (!self->copy_pool && !setup_copy_pool (self))
     return GST_FLOW_ERROR;
 
+  g_atomic_int_set (&self->heap_error_posted, 0);
   ret = gst_buffer_pool_acquire_buffer (self->copy_pool, &out, NULL);
   if (ret == GST_FLOW_FLUSHING)
     return ret;
@@ -602,10 +621,11 @@ acquire_failed:
     GST_OBJECT_LOCK (self);
     heap = g_strdup (self->current_heap);
     GST_OBJECT_UNLOCK (self);
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("Could not allocate a %" G_GSIZE_FORMAT "-byte buffer from heap %s",
-            self->info.size, GST_STR_NULL (heap)),
-        ("acquiring from the pool: %s", gst_flow_get_name (ret)));
+    if (!g_atomic_int_exchange (&self->heap_error_posted, 0))
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+          ("Could not allocate a %" G_GSIZE_FORMAT "-byte buffer from heap %s",
+              self->info.size, GST_STR_NULL (heap)),
+          ("acquiring from the pool: %s", gst_flow_get_name (ret)));
     g_free (heap);
     return ret;
   }

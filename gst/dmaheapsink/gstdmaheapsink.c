@@ -237,6 +237,53 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   return gst_dma_heap_sink_render (self, buf, skip_vsync);
 }
 
+/* Counters start again with each run, as dmaheapalloc's do. */
+static void
+reset_stats (GstDmaHeapSink * self)
+{
+  GST_OBJECT_LOCK (self);
+  self->frames_shown = self->imports = self->cache_hits = 0;
+  self->copies = self->drops = 0;
+  g_clear_pointer (&self->pool_heap, g_free);
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* A heap asked for by name must exist: silently proposing another one
+ * would copy every frame. */
+static gboolean
+check_heap (GstDmaHeapSink * self)
+{
+  GstDmaHeapInfo *info;
+  GError *err = NULL;
+  gchar *heap;
+
+  GST_OBJECT_LOCK (self);
+  heap = g_strdup (self->heap);
+  GST_OBJECT_UNLOCK (self);
+  if (!heap || g_str_equal (heap, "auto")) {
+    g_free (heap);
+    return TRUE;
+  }
+  info = gst_dma_heap_info_query (heap, &err);
+  if (!info)
+    goto no_heap;
+  gst_dma_heap_info_free (info);
+  g_free (heap);
+  return TRUE;
+
+  /* ERRORS */
+no_heap:
+  {
+    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+        ("Cannot use heap=%s: %s", heap, err->message),
+        ("set heap to one of the heaps listed, or to auto (the display's "
+            "own choice)"));
+    g_clear_error (&err);
+    g_free (heap);
+    return FALSE;
+  }
+}
+
 static gboolean
 gst_dma_heap_sink_start (GstBaseSink * bsink)
 {
@@ -244,6 +291,10 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   gchar *device;
   gint connector_id, plane_id;
   gboolean use_atomic;
+
+  if (!check_heap (self))
+    return FALSE;
+  reset_stats (self);
 
   GST_OBJECT_LOCK (self);
   device = g_strdup (self->device);
@@ -482,6 +533,17 @@ choose_heap (GstDmaHeapSink * self, gsize frame_size)
   return heap;
 }
 
+/* A buffer of the pool we proposed could not be had from the heap (in
+ * upstream's thread): say why, before upstream's vaguer error. */
+static void
+pool_allocation_failed (GstBufferPool * pool, GError * error,
+    GstDmaHeapSink * self)
+{
+  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, ("%s", error->message),
+      ("allocating a buffer of the pool proposed upstream, %" GST_PTR_FORMAT,
+          pool));
+}
+
 /* The ALLOCATION answer: heap buffers the display can scan out. */
 static gboolean
 gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
@@ -504,6 +566,8 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gchar *heap;
 
+    g_signal_connect_object (pool, "allocation-failed",
+        G_CALLBACK (pool_allocation_failed), self, 0);
     heap = choose_heap (self, vinfo.size);
     gst_buffer_pool_config_set_params (config, caps, vinfo.size, 2, 0);
     gst_buffer_pool_config_add_option (config,
@@ -619,10 +683,13 @@ gst_dma_heap_sink_video_overlay_init (GstVideoOverlayInterface * iface)
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------ */
 
+/* Ours beside GstBaseSink's own (average-rate, dropped, rendered), which
+ * this property would otherwise hide. */
 static GstStructure *
 gst_dma_heap_sink_get_stats (GstDmaHeapSink * self)
 {
-  GstStructure *s;
+  GstStructure *s, *base;
+  gint i;
 
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("dmaheapsink-stats",
@@ -634,8 +701,16 @@ gst_dma_heap_sink_get_stats (GstDmaHeapSink * self)
       "heap", G_TYPE_STRING, self->pool_heap, NULL);
   GST_OBJECT_UNLOCK (self);
 
+  base = gst_base_sink_get_stats (GST_BASE_SINK (self));
+  for (i = 0; i < gst_structure_n_fields (base); i++) {
+    const gchar *name = gst_structure_nth_field_name (base, i);
+
+    gst_structure_set_value (s, name, gst_structure_get_value (base, name));
+  }
+  gst_structure_free (base);
   return s;
 }
+
 
 static void
 gst_dma_heap_sink_set_property (GObject * object, guint prop_id,
@@ -936,12 +1011,14 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
   /**
    * GstDmaHeapSink:stats:
    *
-   * Counters since the sink started: `frames-shown` (page flips completed),
+   * Counters since the sink last started (they start again at 0 with each
+   * start): `frames-shown` (page flips completed),
    * `imports` (dma-bufs turned into framebuffers), `cache-hits` (frames
    * shown from an already imported dma-buf), `copies` (frames copied into
    * dumb buffers because they could not be shown directly), `drops` (frames
    * dropped by skip-vsync), and `heap`, the heap of the pool proposed
-   * upstream (NULL when none was taken).
+   * upstream (NULL when none was taken); and GstBaseSink's own fields
+   * (`average-rate`, `dropped`, `rendered`).
    *
    * Since: 0.1
    */

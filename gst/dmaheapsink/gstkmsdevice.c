@@ -231,6 +231,28 @@ kms_caps_for_crtc (GstDmaHeapSink * self, gint max_width, gint max_height)
   return caps;
 }
 
+/* "35 Virtual-1 connected, 36 HDMI-A-1 disconnected" */
+static void
+kms_describe_connectors (gint fd, drmModeRes * res, GString * out)
+{
+  gint i;
+
+  for (i = 0; i < res->count_connectors; i++) {
+    drmModeConnector *c = drmModeGetConnector (fd, res->connectors[i]);
+
+    if (!c)
+      continue;
+    g_string_append_printf (out, "%s%u %s-%u %s", i ? ", " : "",
+        c->connector_id, drmModeGetConnectorTypeName (c->connector_type) ?
+        drmModeGetConnectorTypeName (c->connector_type) : "Unknown",
+        c->connector_type_id, c->connection == DRM_MODE_CONNECTED ?
+        "connected" : "disconnected");
+    drmModeFreeConnector (c);
+  }
+  if (res->count_connectors == 0)
+    g_string_append (out, "no connectors");
+}
+
 /* Opens @path and checks that it drives a display. On failure, appends the
  * reason to @why. */
 static gint
@@ -255,15 +277,19 @@ kms_open_device (GstDmaHeapSink * self, const gchar * path, gint connector_id,
   }
 
   conn = kms_find_connector (fd, res, connector_id);
-  drmModeFreeResources (res);
   if (!conn) {
     if (connector_id >= 0)
-      g_string_append_printf (why, "%s: no connector %d; ", path, connector_id);
+      g_string_append_printf (why, "%s has no connector %d (it has ", path,
+          connector_id);
     else
-      g_string_append_printf (why, "%s: no connected connector; ", path);
+      g_string_append_printf (why, "%s: no connected connector (", path);
+    kms_describe_connectors (fd, res, why);
+    g_string_append (why, "); ");
+    drmModeFreeResources (res);
     close (fd);
     return -1;
   }
+  drmModeFreeResources (res);
   drmModeFreeConnector (conn);
 
   return fd;
@@ -321,7 +347,12 @@ gst_kms_device_open (GstDmaHeapSink * self, gchar * device, gint connector_id)
   /* ERRORS */
 no_device:
   {
-    if (self->devpath)
+    if (connector_id >= 0)
+      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+          ("No connector %d to show on: %s", connector_id, why->str),
+          ("set connector-id to a connected connector listed, or to -1 "
+              "for the first connected one"));
+    else if (self->devpath)
       GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
           ("Could not use DRM device %s", self->devpath), ("%s", why->str));
     else

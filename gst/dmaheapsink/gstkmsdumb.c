@@ -344,7 +344,7 @@ gst_kms_copy_frame (GstDmaHeapSink * self, GstBuffer * buf,
 }
 
 static void
-kms_warn_copy (GstDmaHeapSink * self, const gchar * why)
+kms_warn_copy (GstDmaHeapSink * self, const gchar * why, const gchar * fix)
 {
   if (self->copy_warned)
     return;
@@ -352,20 +352,37 @@ kms_warn_copy (GstDmaHeapSink * self, const gchar * why)
 
   GST_ELEMENT_WARNING (self, STREAM, FAILED,
       ("Copying frames: %s", why),
-      ("Every frame that cannot be shown directly costs a CPU copy; see the "
-          "copies field of the stats property. Upstream should use the pool "
-          "this sink proposes."));
+      ("Every frame that cannot be shown directly costs a CPU copy (the "
+          "copies field of the stats property counts them). To avoid it: %s",
+          fix));
 }
 
-/* Counts a frame shown from a copy, and says why the first one was. */
+/* Counts a frame shown from a copy, and says why the first one was and
+ * what, in that case, would avoid it. */
 void
 gst_kms_count_copy (GstDmaHeapSink * self, gboolean refused)
 {
-  kms_warn_copy (self, self->dumbs_fullscreen ?
-      "the display plane can neither scale nor be positioned, and the "
-      "frame is not the size of a mode" : refused ?
-      "the display device refused the imported buffer" :
-      "the buffers are not dma-bufs the display device can import");
+  if (!self->copy_warned && self->dumbs_fullscreen) {
+    gchar *why = g_strdup_printf ("the display plane can neither scale nor "
+        "be positioned, and the %dx%d frame is not the size of a mode (the "
+        "display runs %ux%u)", GST_VIDEO_INFO_WIDTH (&self->vinfo),
+        GST_VIDEO_INFO_HEIGHT (&self->vinfo), self->mode.hdisplay,
+        self->mode.vdisplay);
+
+    kms_warn_copy (self, why, "send frames of a mode's size (a videoscale "
+        "or a capsfilter upstream, or a source that can), or set "
+        "force-modesetting=true so the sink sets a mode of the frame's size "
+        "where the display has one");
+    g_free (why);
+  } else if (refused) {
+    kms_warn_copy (self, "the display device refused the imported buffer",
+        "let the sink choose the heap (heap=auto): the display needs "
+        "memory it can scan out (contiguous memory where it has no IOMMU)");
+  } else {
+    kms_warn_copy (self, "the buffers are not dma-bufs the display device "
+        "can import", "make upstream allocate from the pool this sink "
+        "proposes, or put dmaheapalloc before the sink");
+  }
   GST_OBJECT_LOCK (self);
   self->copies++;
   GST_OBJECT_UNLOCK (self);

@@ -849,6 +849,17 @@ test_unknown_device_and_connector (void)
       "connector-id=9999", &st, 0, NULL, NULL, NULL);
   CHECK (err && g_error_matches (err, GST_RESOURCE_ERROR,
           GST_RESOURCE_ERROR_NOT_FOUND), "%s", err ? err->message : "none");
+  /* the message a user sees names the connector and the ones there are */
+  CHECK (err && strstr (err->message, "No connector 9999") &&
+      strstr (err->message, " connected"), "%s", err ? err->message : "none");
+  g_clear_error (&err);
+
+  g_print ("bad settings: a heap that does not exist\n");
+  err = run_pipeline ("videotestsrc num-buffers=5 ! dmaheapsink name=sink "
+      "heap=no-such-heap", &st, 0, NULL, NULL, NULL);
+  CHECK (err && strstr (err->message, "heap=no-such-heap") &&
+      strstr (err->message, "available heaps"), "%s",
+      err ? err->message : "none");
   g_clear_error (&err);
 
   err = run_pipeline ("videotestsrc num-buffers=5 ! dmaheapsink name=sink "

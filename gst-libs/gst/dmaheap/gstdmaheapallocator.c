@@ -114,11 +114,12 @@ gst_dma_heap_allocator_alloc (GstAllocator * allocator, gsize size,
   if (!mem)
     goto wrap_failed;
 
-  /* Heaps hand out zeroed memory. */
-  GST_MINI_OBJECT_FLAG_SET (mem, params->flags |
-      GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
+  /* Heaps hand out zeroed memory. The flags go on after the resize, which
+   * clears them when it moves the offset or the size. */
   if (params->prefix || params->padding)
     gst_memory_resize (mem, params->prefix, size);
+  GST_MINI_OBJECT_FLAG_SET (mem, params->flags |
+      GST_MEMORY_FLAG_ZERO_PREFIXED | GST_MEMORY_FLAG_ZERO_PADDED);
 
   GST_LOG_OBJECT (self, "allocated %" G_GSIZE_FORMAT " bytes from %s: fd %d",
       maxsize, self->info->name, data.fd);
@@ -135,9 +136,13 @@ bad_size:
   }
 alloc_failed:
   {
+    gint err = errno;
+
     GST_ERROR_OBJECT (self, "could not allocate %" G_GSIZE_FORMAT " bytes "
         "from heap %s: %s (%d)", maxsize, self->info->name,
-        g_strerror (errno), errno);
+        g_strerror (err), err);
+    /* for the caller (the pool says why to the user) */
+    errno = err;
     return NULL;
   }
 wrap_failed:

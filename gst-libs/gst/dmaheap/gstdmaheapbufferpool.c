@@ -51,6 +51,8 @@
 #include "gstdmaheapallocator.h"
 #include "gstdmaheapfdguard.h"
 
+#include <errno.h>
+
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_buffer_pool_debug);
@@ -87,6 +89,13 @@ G_DEFINE_TYPE_WITH_CODE (GstDmaHeapBufferPool, gst_dma_heap_buffer_pool,
     GST_TYPE_BUFFER_POOL,
     GST_DEBUG_CATEGORY_INIT (gst_dma_heap_buffer_pool_debug, "dmaheappool", 0,
         "dma-buf heap buffer pool"));
+
+enum
+{
+  SIGNAL_ALLOCATION_FAILED,
+  N_SIGNALS
+};
+static guint signals[N_SIGNALS];
 
 static const gchar **
 gst_dma_heap_buffer_pool_get_options (GstBufferPool * pool)
@@ -299,6 +308,34 @@ too_large:
   }
 }
 
+/* The failure in words a user can act on: the heap, the size, what the heap
+ * has left, and what to do. */
+static GError *
+allocation_error (GstDmaHeapBufferPool * self, gsize size, gint err)
+{
+  const gchar *heap = gst_dma_heap_allocator_get_heap_name (self->allocator);
+  GstDmaHeapInfo *info = gst_dma_heap_info_query (heap, NULL);
+  GString *msg = g_string_new (NULL);
+
+  g_string_append_printf (msg, "Heap %s cannot give a buffer of %"
+      G_GSIZE_FORMAT " bytes (%s)", heap, size, g_strerror (err));
+  if (info && info->total_bytes)
+    g_string_append_printf (msg, ": %" G_GUINT64_FORMAT " of %"
+        G_GUINT64_FORMAT " bytes free, the largest buffer it can give now is %"
+        G_GUINT64_FORMAT " bytes", info->free_bytes, info->total_bytes,
+        info->max_size);
+  if (err == ENOMEM)
+    g_string_append_printf (msg, ". Use a heap with more room (e.g. "
+        "heap=system), fewer or smaller buffers, or give %s more memory%s",
+        heap, info && (info->flags & GST_DMA_HEAP_FLAG_CONTIGUOUS) ?
+        " (a larger carveout: the dma_heap_ext module's contig_size_mb, or a "
+        "larger CMA area: cma=)" : "");
+  if (info)
+    gst_dma_heap_info_free (info);
+  return g_error_new_literal (GST_RESOURCE_ERROR,
+      GST_RESOURCE_ERROR_NO_SPACE_LEFT, g_string_free (msg, FALSE));
+}
+
 static GstFlowReturn
 gst_dma_heap_buffer_pool_alloc_buffer (GstBufferPool * pool,
     GstBuffer ** buffer, GstBufferPoolAcquireParams * params)
@@ -312,11 +349,13 @@ gst_dma_heap_buffer_pool_alloc_buffer (GstBufferPool * pool,
 
   buf = gst_buffer_new ();
   for (i = 0; i < self->n_mems; i++) {
-    GstMemory *mem = gst_allocator_alloc (self->allocator, self->mem_sizes[i],
-        &self->params);
+    GstMemory *mem;
 
+    errno = 0;
+    mem = gst_allocator_alloc (self->allocator, self->mem_sizes[i],
+        &self->params);
     if (!mem)
-      goto alloc_failed;
+      goto heap_failed;
     if (!gst_is_fd_memory (mem)) {
       gst_memory_unref (mem);
       goto alloc_failed;
@@ -349,6 +388,17 @@ not_configured:
   {
     GST_ERROR_OBJECT (self, "pool has no allocator: not configured");
     return GST_FLOW_NOT_NEGOTIATED;
+  }
+heap_failed:
+  {
+    gint err = errno ? errno : ENOMEM;
+    GError *error = allocation_error (self, self->mem_sizes[i], err);
+
+    GST_ERROR_OBJECT (self, "%s", error->message);
+    g_signal_emit (self, signals[SIGNAL_ALLOCATION_FAILED], 0, error);
+    g_error_free (error);
+    gst_buffer_unref (buf);
+    return GST_FLOW_ERROR;
   }
 alloc_failed:
   {
@@ -540,6 +590,21 @@ gst_dma_heap_buffer_pool_class_init (GstDmaHeapBufferPoolClass * klass)
   pool_class->acquire_buffer = gst_dma_heap_buffer_pool_acquire_buffer;
   pool_class->release_buffer = gst_dma_heap_buffer_pool_release_buffer;
   pool_class->stop = gst_dma_heap_buffer_pool_stop;
+
+  /**
+   * GstDmaHeapBufferPool::allocation-failed:
+   * @pool: the pool
+   * @error: why, in words for a user: the heap, the size asked, what the
+   *   heap has left, what to do (%GST_RESOURCE_ERROR_NO_SPACE_LEFT)
+   *
+   * A buffer could not be allocated from the heap. Pools post no element
+   * errors: the element that made the pool turns this into one, before
+   * the element that asked for the buffer reports its own, vaguer failure.
+   * Emitted from the thread that allocated.
+   */
+  signals[SIGNAL_ALLOCATION_FAILED] =
+      g_signal_new ("allocation-failed", G_TYPE_FROM_CLASS (klass),
+      G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);
 }
 
 static void

@@ -86,7 +86,7 @@ static const HeapNameMeaning heap_names[] = {
   {"system-ext", FALSE, GST_DMA_HEAP_FLAG_CACHED},
   {"system-uncached", FALSE, GST_DMA_HEAP_FLAG_NONE},
   {"contiguous", FALSE,
-        GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
+      GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"linux,cma", FALSE, GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"reserved", FALSE, GST_DMA_HEAP_FLAG_CONTIGUOUS | GST_DMA_HEAP_FLAG_CACHED},
   {"default_cma_region", FALSE,
@@ -778,4 +778,3 @@ gst_dma_heap_device_has_iommu (const gchar * device_node_path)
 
   return ret;
 }
-
