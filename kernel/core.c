@@ -289,6 +289,7 @@ DHE_QUERY_ATTR(contiguous, !!(info.flags & DMA_HEAP_EXT_FLAG_CONTIGUOUS));
 DHE_QUERY_ATTR(cached, !!(info.flags & DMA_HEAP_EXT_FLAG_CACHED));
 DHE_QUERY_ATTR(dma32, !!(info.flags & DMA_HEAP_EXT_FLAG_DMA32));
 DHE_QUERY_ATTR(pooled, !!(info.flags & DMA_HEAP_EXT_FLAG_POOLED));
+DHE_QUERY_ATTR(charged, !!(info.flags & DMA_HEAP_EXT_FLAG_CHARGED));
 DHE_QUERY_ATTR(alignment, info.alignment);
 DHE_QUERY_ATTR(max_size, info.max_size);
 DHE_QUERY_ATTR(total_bytes, info.total_bytes);
@@ -323,6 +324,7 @@ static struct attribute *dhe_heap_attrs[] = {
 	&dev_attr_cached.attr,
 	&dev_attr_dma32.attr,
 	&dev_attr_pooled.attr,
+	&dev_attr_charged.attr,
 	&dev_attr_alignment.attr,
 	&dev_attr_max_size.attr,
 	&dev_attr_total_bytes.attr,

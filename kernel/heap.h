@@ -113,6 +113,7 @@ struct page *dhe_pages_alloc(gfp_t gfp, unsigned int order);
 void dhe_pages_free(struct page *page, unsigned int order);
 long dhe_pages_in_buffers(void);
 bool dhe_page_pool_enabled(void);
+bool dhe_mem_accounting_enabled(void);
 
 /* contig_heap.c */
 int dhe_contig_heap_init(void);

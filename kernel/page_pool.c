@@ -26,6 +26,21 @@
 static bool dhe_pool_enable = true;
 static unsigned int dhe_pool_max_mb = 64;
 
+/*
+ * Charging heap memory to the memory cgroup of the process that allocates
+ * it, as Linux 7.0's dma_heap.mem_accounting does (off by default there
+ * too): pages come with __GFP_ACCOUNT, so the cgroup's memory.max limits
+ * them (ENOMEM beyond it, no OOM kill: the allocations may fail) and
+ * memory.current shows them. A buffer shared with another process stays
+ * charged to the one that allocated it. Set at load only; with it on, the
+ * pools are bypassed, since a pooled page would stay charged to whichever
+ * cgroup freed it.
+ */
+static bool dhe_mem_accounting;
+module_param_named(mem_accounting, dhe_mem_accounting, bool, 0444);
+MODULE_PARM_DESC(mem_accounting,
+		 "Charge system heap memory to the allocating process's memory cgroup (default: off; turns the page pool off)");
+
 /* the orders the system heaps allocate in, largest first; one pool each */
 const unsigned int dhe_page_orders[DHE_NR_PAGE_ORDERS] = { 8, 4, 0 };
 
@@ -63,7 +78,8 @@ static atomic_long_t dhe_pages_held = ATOMIC_LONG_INIT(0);
  */
 struct page *dhe_pages_alloc(gfp_t gfp, unsigned int order)
 {
-	struct page *page = alloc_pages(gfp, order);
+	struct page *page = alloc_pages(dhe_mem_accounting ? gfp | __GFP_ACCOUNT : gfp,
+					order);
 
 	if (page)
 		atomic_long_add(1L << order, &dhe_pages_held);
@@ -121,9 +137,14 @@ static unsigned long dhe_pool_max_pages(void)
 	return (unsigned long)READ_ONCE(dhe_pool_max_mb) << (20 - PAGE_SHIFT);
 }
 
+bool dhe_mem_accounting_enabled(void)
+{
+	return dhe_mem_accounting;
+}
+
 bool dhe_page_pool_enabled(void)
 {
-	return READ_ONCE(dhe_pool_enable);
+	return READ_ONCE(dhe_pool_enable) && !dhe_mem_accounting;
 }
 
 u64 dhe_page_pool_bytes(void)

@@ -217,6 +217,8 @@ static void dhe_system_query(struct dma_heap_ext *heap,
 	info->flags = DMA_HEAP_EXT_FLAG_CACHED;
 	if (dhe_page_pool_enabled())
 		info->flags |= DMA_HEAP_EXT_FLAG_POOLED;
+	if (dhe_mem_accounting_enabled())
+		info->flags |= DMA_HEAP_EXT_FLAG_CHARGED;
 	info->alignment = PAGE_SIZE;
 	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
 }
@@ -319,7 +321,7 @@ static void dhe_uncached_free(struct dma_heap_ext *heap,
 static void dhe_uncached_query(struct dma_heap_ext *heap,
 			       struct dma_heap_ext_info *info)
 {
-	info->flags = 0;
+	info->flags = dhe_mem_accounting_enabled() ? DMA_HEAP_EXT_FLAG_CHARGED : 0;
 	info->alignment = PAGE_SIZE;
 	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
 }

@@ -84,6 +84,8 @@ enum
 {
   PROP_0,
   PROP_DEVICE,
+  PROP_DRIVER_NAME,
+  PROP_BUS_ID,
   PROP_CONNECTOR_ID,
   PROP_PLANE_ID,
   PROP_FORCE_MODESETTING,
@@ -727,6 +729,14 @@ gst_dma_heap_sink_set_property (GObject * object, guint prop_id,
       g_free (self->device);
       self->device = g_value_dup_string (value);
       break;
+    case PROP_DRIVER_NAME:
+      g_free (self->driver_name);
+      self->driver_name = g_value_dup_string (value);
+      break;
+    case PROP_BUS_ID:
+      g_free (self->bus_id);
+      self->bus_id = g_value_dup_string (value);
+      break;
     case PROP_CONNECTOR_ID:
       self->connector_id = g_value_get_int (value);
       break;
@@ -772,6 +782,12 @@ gst_dma_heap_sink_get_property (GObject * object, guint prop_id,
     case PROP_DEVICE:
       g_value_set_string (value, self->devpath ? self->devpath : self->device);
       break;
+    case PROP_DRIVER_NAME:
+      g_value_set_string (value, self->driver_name);
+      break;
+    case PROP_BUS_ID:
+      g_value_set_string (value, self->bus_id);
+      break;
     case PROP_CONNECTOR_ID:
       g_value_set_int (value, self->connector_id);
       break;
@@ -812,6 +828,8 @@ gst_dma_heap_sink_finalize (GObject * object)
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (object);
 
   g_free (self->device);
+  g_free (self->driver_name);
+  g_free (self->bus_id);
   g_free (self->heap);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -883,7 +901,33 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
    */
   properties[PROP_DEVICE] = g_param_spec_string ("device", "Device",
       "DRM device node (e.g. /dev/dri/card0); unset: the first with a "
-      "connected display", NULL,
+      "connected display, PCI before platform before virtual devices", NULL,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstDmaHeapSink:driver-name:
+   *
+   * Without #GstDmaHeapSink:device, use only a device of this DRM driver
+   * (e.g. "cirrus-qemu", "vkms"), as kmssink's property of the same name.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_DRIVER_NAME] = g_param_spec_string ("driver-name",
+      "Driver name", "Without device: only a device of this DRM driver",
+      NULL, G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+      GST_PARAM_MUTABLE_READY);
+
+  /**
+   * GstDmaHeapSink:bus-id:
+   *
+   * Without #GstDmaHeapSink:device, use only the device at this bus
+   * address (PCI "0000:00:02.0", or a platform device's name), as kmssink's
+   * property of the same name.
+   *
+   * Since: 0.1
+   */
+  properties[PROP_BUS_ID] = g_param_spec_string ("bus-id", "Bus ID",
+      "Without device: only the device at this bus address", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**

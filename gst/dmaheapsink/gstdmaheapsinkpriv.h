@@ -53,6 +53,8 @@ struct _GstDmaHeapSink
 
   /* properties, under the object lock */
   gchar *device;
+  gchar *driver_name;
+  gchar *bus_id;
   gint connector_id;
   gint plane_id;
   gboolean force_modesetting;

@@ -295,33 +295,129 @@ kms_open_device (GstDmaHeapSink * self, const gchar * path, gint connector_id,
   return fd;
 }
 
+/* A DRM card as the device choice sees it. */
+typedef struct
+{
+  gchar *node;
+  gint rank;
+  gchar *driver;
+  gchar *bus_id;
+} KmsCandidate;
+
+/* "0000:00:02.0" for PCI, the device's name for platform and host1x */
+static gchar *
+kms_bus_id (drmDevicePtr dev)
+{
+  switch (dev->bustype) {
+    case DRM_BUS_PCI:
+      return g_strdup_printf ("%04x:%02x:%02x.%u", dev->businfo.pci->domain,
+          dev->businfo.pci->bus, dev->businfo.pci->dev, dev->businfo.pci->func);
+    case DRM_BUS_PLATFORM:
+      return g_path_get_basename (dev->businfo.platform->fullname);
+    case DRM_BUS_HOST1X:
+      return g_path_get_basename (dev->businfo.host1x->fullname);
+    default:
+      return g_strdup ("");
+  }
+}
+
+/*
+ * What the choice needs of a card: its driver, its bus address, and its
+ * rank in the order cards are tried without a device property: a display a
+ * person looks at (PCI) first, then SoC displays (platform, host1x), then
+ * anything else, virtual displays (vkms) last; equal ranks by card number.
+ */
+static gboolean
+kms_candidate_init (KmsCandidate * c, const gchar * node)
+{
+  drmDevicePtr dev = NULL;
+  drmVersionPtr v;
+  gint fd = open (node, O_RDWR | O_CLOEXEC);
+
+  if (fd < 0)
+    return FALSE;
+  c->node = g_strdup (node);
+  v = drmGetVersion (fd);
+  c->driver = g_strdup (v ? v->name : "");
+  if (v)
+    drmFreeVersion (v);
+  c->rank = 2;
+  if (drmGetDevice2 (fd, 0, &dev) == 0) {
+    c->bus_id = kms_bus_id (dev);
+    if (dev->bustype == DRM_BUS_PCI)
+      c->rank = 0;
+    else if (dev->bustype == DRM_BUS_PLATFORM || dev->bustype == DRM_BUS_HOST1X)
+      c->rank = 1;
+    drmFreeDevice (&dev);
+  } else {
+    c->bus_id = g_strdup ("");
+  }
+  if (g_str_equal (c->driver, "vkms"))
+    c->rank = 3;
+  close (fd);
+  return TRUE;
+}
+
+/* Every /dev/dri/cardN, in the order they are tried. */
+static GArray *
+kms_list_candidates (void)
+{
+  GArray *cards = g_array_new (FALSE, TRUE, sizeof (KmsCandidate));
+  gint i, j;
+
+  for (i = 0; i < 64; i++) {
+    gchar *node = g_strdup_printf ("/dev/dri/card%d", i);
+    KmsCandidate c = { 0, };
+
+    if (kms_candidate_init (&c, node)) {
+      /* stable insertion: equal ranks keep card order */
+      j = cards->len;
+      while (j > 0 && g_array_index (cards, KmsCandidate, j - 1).rank > c.rank)
+        j--;
+      g_array_insert_val (cards, j, c);
+    }
+    g_free (node);
+  }
+  return cards;
+}
+
 static gint
 kms_find_device (GstDmaHeapSink * self, gint connector_id, gchar ** path,
     GString * why)
 {
-  drmDevicePtr devices[64];
-  gint n, i, fd = -1;
+  GArray *cards = kms_list_candidates ();
+  gchar *driver_name, *bus_id;
+  gint fd = -1;
+  guint i;
 
-  n = drmGetDevices2 (0, devices, G_N_ELEMENTS (devices));
-  if (n < 0)
-    n = 0;
+  GST_OBJECT_LOCK (self);
+  driver_name = g_strdup (self->driver_name);
+  bus_id = g_strdup (self->bus_id);
+  GST_OBJECT_UNLOCK (self);
 
-  for (i = 0; i < n && fd < 0; i++) {
-    const gchar *node;
+  for (i = 0; i < cards->len && fd < 0; i++) {
+    KmsCandidate *c = &g_array_index (cards, KmsCandidate, i);
 
-    if (!(devices[i]->available_nodes & (1 << DRM_NODE_PRIMARY)))
-      continue;
-    node = devices[i]->nodes[DRM_NODE_PRIMARY];
-    fd = kms_open_device (self, node, connector_id, why);
-    if (fd >= 0)
-      *path = g_strdup (node);
+    if (driver_name && !g_str_equal (c->driver, driver_name))
+      g_string_append_printf (why, "%s: driver %s; ", c->node, c->driver);
+    else if (bus_id && !g_str_equal (c->bus_id, bus_id))
+      g_string_append_printf (why, "%s: bus-id %s; ", c->node, c->bus_id);
+    else if ((fd = kms_open_device (self, c->node, connector_id, why)) >= 0)
+      *path = g_strdup (c->node);
   }
-  if (n > 0)
-    drmFreeDevices (devices, n);
-
-  if (n == 0)
+  if (cards->len == 0)
     g_string_append (why, "no DRM device in /dev/dri");
 
+  for (i = 0; i < cards->len; i++) {
+    KmsCandidate *c = &g_array_index (cards, KmsCandidate, i);
+
+    g_free (c->node);
+    g_free (c->driver);
+    g_free (c->bus_id);
+  }
+  g_array_free (cards, TRUE);
+  g_free (driver_name);
+  g_free (bus_id);
   return fd;
 }
 

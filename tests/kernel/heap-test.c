@@ -1086,6 +1086,124 @@ static void test_exhaustion(const char *heap, uint64_t chunk)
 	CHECK(accounting_idle(heap), "%s: accounting back to idle", heap);
 }
 
+/* ---- memory cgroup charging (mem_accounting=1) ---- */
+
+#define CG "/sys/fs/cgroup/dhe-test"
+
+static uint64_t cg_u64(const char *file)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof(path), CG "/%s", file);
+	if (ht_sysfs_read(path, buf, sizeof(buf)) < 0)
+		return UINT64_MAX;
+	return strtoull(buf, NULL, 10);
+}
+
+/*
+ * In a child inside a cgroup with memory.max = 64 MiB: allocate 4 MiB
+ * buffers until an error; report through @out the count, the errno, and
+ * memory.current before, with them all and after closing them.
+ */
+struct cg_report {
+	int n, err;
+	uint64_t before, full, after;
+};
+
+static void cg_child(const char *heap, int out)
+{
+	struct cg_report r = { 0 };
+	int fds[64], fd, tries;
+	char pid[16];
+
+	snprintf(pid, sizeof(pid), "%d", getpid());
+	if (ht_sysfs_write(CG "/cgroup.procs", pid) != 0)
+		_exit(3);
+	r.before = cg_u64("memory.current");
+	while (r.n < 64) {
+		r.err = ht_alloc_name(heap, 4 * MiB, &fd);
+		if (r.err)
+			break;
+		fds[r.n++] = fd;
+	}
+	r.full = cg_u64("memory.current");
+	for (tries = 0; tries < r.n; tries++)
+		close(fds[tries]);
+	/* freeing is synchronous; allow the counters a moment */
+	for (tries = 0; tries < 50 && cg_u64("memory.current") > r.before + MiB; tries++)
+		usleep(10000);
+	r.after = cg_u64("memory.current");
+	if (write(out, &r, sizeof(r)) != sizeof(r))
+		_exit(4);
+	_exit(0);
+}
+
+static int cg_run(const char *heap, struct cg_report *r)
+{
+	int p[2], status;
+	pid_t pid;
+
+	if (pipe(p) != 0)
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		cg_child(heap, p[1]);
+	}
+	close(p[1]);
+	memset(r, 0, sizeof(*r));
+	if (read(p[0], r, sizeof(*r)) != sizeof(*r))
+		r->err = -EIO;
+	close(p[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+static void test_mem_accounting(void)
+{
+	struct cg_report r;
+	const char *sys;
+
+	section("memory cgroup charging (mem_accounting)");
+	ht_run("mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup");
+	if (!CHECK(ht_run("grep -qw memory /sys/fs/cgroup/cgroup.controllers && "
+			  "echo +memory > /sys/fs/cgroup/cgroup.subtree_control && "
+			  "mkdir -p " CG " && echo 64M > " CG "/memory.max && "
+			  "echo 0 > " CG "/memory.swap.max 2>/dev/null; true") == 0 &&
+		   cg_u64("memory.max") == 64 * MiB, "a cgroup v2 with memory.max = 64 MiB"))
+		return;
+
+	/* without charging (the default) heap memory escapes the limit */
+	sys = ht_system_heap_name();
+	if (CHECK(cg_run(sys, &r) == 0, "%s: uncharged: the child ran", sys))
+		CHECK(r.err == 0 && r.full - r.before < 8 * MiB,
+		      "%s: uncharged (default): 64 x 4 MiB beyond memory.max, memory.current +%llu KiB",
+		      sys, (unsigned long long)((r.full - r.before) / KiB));
+
+	if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko mem_accounting=1", kmod_dir) == 0 &&
+		   param_reads("mem_accounting", "Y"), "reload with mem_accounting=1"))
+		return;
+	sys = ht_system_heap_name();
+	CHECK(ht_sysfs_u64(sys, "pooled") == 0, "%s: charged: the pool is off", sys);
+	CHECK(cg_run(sys, &r) == 0, "%s: charged: the child ran and was not killed", sys);
+	printf("# %s charged: %d x 4 MiB, then %s; memory.current %llu -> %llu -> %llu KiB\n", sys, r.n,
+	       strerror(-r.err), (unsigned long long)(r.before / KiB), (unsigned long long)(r.full / KiB),
+	       (unsigned long long)(r.after / KiB));
+	CHECK(r.err == -ENOMEM, "%s: charged: allocation beyond memory.max fails with ENOMEM (got %d)", sys, r.err);
+	CHECK(r.full - r.before >= 48 * MiB && r.full <= 64 * MiB + MiB,
+	      "%s: charged: memory.current rose with the buffers (+%llu KiB) up to the limit", sys,
+	      (unsigned long long)((r.full - r.before) / KiB));
+	CHECK(r.after <= r.before + 16 * 4096,
+	      "%s: charged: memory.current falls back after close (%llu -> %llu KiB)", sys,
+	      (unsigned long long)(r.before / KiB), (unsigned long long)(r.after / KiB));
+	if (CHECK(cg_run("system-uncached", &r) == 0, "system-uncached: charged: the child ran"))
+		CHECK(r.err == -ENOMEM && r.full - r.before >= 48 * MiB, "system-uncached: charged too (+%llu KiB, %s)",
+		      (unsigned long long)((r.full - r.before) / KiB), strerror(-r.err));
+	ht_run("rmdir " CG);
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && module_loaded(),
+	      "reload with defaults");
+}
+
 /* ---- a heap name another driver already has ---- */
 
 static const char *foreign_ko(void)
@@ -1304,6 +1422,7 @@ int main(int argc, char **argv)
 	test_exhaustion("system-uncached", 16 * MiB);
 	test_name_clash();
 	test_contig_after_reloads();
+	test_mem_accounting();
 
 	printf("# %d failure(s)\n", ht_failures);
 	(void)argc;

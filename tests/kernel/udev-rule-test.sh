@@ -52,8 +52,32 @@ for dev in /sys/class/dma_heap_ext/*; do
 done
 check "$([ "$n" -ge 2 ] && echo yes)" yes "udev rule: applied to $n heaps"
 if [ -e /dev/dma_heap/system ] && [ ! -d /sys/class/dma_heap_ext/system ]; then
-	check "$(stat -c '%a' /dev/dma_heap/system)" 600 \
-	      "udev rule: the kernel's own system heap is left alone"
+	udevadm trigger --action=add --subsystem-match=dma_heap
+	udevadm settle -t 60
+	check "$(stat -c '%G %a' /dev/dma_heap/system)" "video 660" \
+	      "udev rule: the kernel's own system heap too (one rule for every node)"
+fi
+
+# with charging on, the uaccess variant tags the charged heaps, and only them
+uaccess="$here/../../kernel/61-dma-heap-ext-uaccess.rules"
+if rmmod dma_heap_ext 2>/dev/null && insmod "$VM_KMOD_DIR/dma_heap_ext.ko" mem_accounting=1; then
+	cp "$uaccess" /etc/udev/rules.d/ || exit 1
+	udevadm control --reload
+	udevadm trigger --action=add --subsystem-match=dma_heap_ext
+	udevadm settle -t 60
+	for dev in /sys/class/dma_heap_ext/*; do
+		name=$(basename "$dev")
+		tagged=$(udevadm info -q property "/dev/dma_heap/$name" | grep -q '^TAGS=.*:uaccess:' && echo 1 || echo 0)
+		check "$tagged" "$(cat "$dev/charged")" \
+		      "uaccess rule: /dev/dma_heap/$name tagged uaccess exactly when charged ($(cat "$dev/charged"))"
+	done
+	check "$(cat /sys/class/dma_heap_ext/system-uncached/charged)" 1 "mem_accounting=1: system-uncached is charged"
+	check "$(cat /sys/class/dma_heap_ext/contiguous/charged)" 0 "mem_accounting=1: the contiguous carveout is not"
+	rm -f /etc/udev/rules.d/61-dma-heap-ext-uaccess.rules
+	rmmod dma_heap_ext && insmod "$VM_KMOD_DIR/dma_heap_ext.ko" || fail=1
+else
+	echo "not ok - reload dma_heap_ext with mem_accounting=1"
+	fail=1
 fi
 
 udevadm control --exit

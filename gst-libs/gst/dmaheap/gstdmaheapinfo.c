@@ -338,8 +338,9 @@ gst_dma_heap_set_permission_error (GError ** error, const gchar * doing,
 {
   g_set_error (error, GST_DMA_HEAP_ERROR, GST_DMA_HEAP_ERROR_PERMISSION,
       "Permission denied %s dma-buf heap %s: install the udev rule "
-      GST_DMA_HEAP_UDEV_RULE " (read/write for group 'video'), add the user "
-      "to group 'video' and log in again", doing, path);
+      GST_DMA_HEAP_UDEV_RULE " (read/write for group 'video' on every heap "
+      "node, the kernel's own included), add the user to group 'video' and "
+      "log in again", doing, path);
 }
 
 static void

@@ -7,8 +7,10 @@
 
 G_BEGIN_DECLS
 
-/* The udev rule that gives group 'video' access to the heaps. */
-#define GST_DMA_HEAP_UDEV_RULE "kernel/60-dma-heap-ext.rules"
+/* The udev rule that gives group 'video' access to the heaps: where meson
+ * install and the packages put it, and where it is in the source tree. */
+#define GST_DMA_HEAP_UDEV_RULE "60-dma-heap-ext.rules (in udev's rules.d; " \
+    "this project's kernel/ folder)"
 
 G_GNUC_INTERNAL
 void gst_dma_heap_set_permission_error (GError ** error, const gchar * doing,

@@ -42,6 +42,8 @@
 #define DMA_HEAP_EXT_FLAG_DMA32		(1ULL << 2)
 /* Freed pages are kept in a page pool and handed out again zeroed. */
 #define DMA_HEAP_EXT_FLAG_POOLED	(1ULL << 3)
+/* Memory is charged to the allocating process's memory cgroup. */
+#define DMA_HEAP_EXT_FLAG_CHARGED	(1ULL << 4)
 
 /**
  * struct dma_heap_ext_info - what a heap is, as answered by the query ioctl
