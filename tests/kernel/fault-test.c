@@ -41,18 +41,6 @@ static const char *const runtime_points[] = {
 	"buffer", "page", "sg", "page_array", "attr", "vmap", "export", "fd",
 };
 
-static int exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
-static int loaded(void)
-{
-	return exists("/sys/module/dma_heap_ext");
-}
-
 static int arm(const char *point, unsigned int nth)
 {
 	char n[16];
@@ -87,11 +75,11 @@ static int nothing_left(void)
 	char p[128];
 	int h;
 
-	if (exists("/sys/class/dma_heap_ext") || exists("/sys/kernel/dma_heap_ext"))
+	if (ht_path_exists("/sys/class/dma_heap_ext") || ht_path_exists("/sys/kernel/dma_heap_ext"))
 		return 0;
 	for (h = 0; h < 3; h++) {
 		snprintf(p, sizeof(p), "/dev/dma_heap/%s", heaps[h]);
-		if (exists(p))
+		if (ht_path_exists(p))
 			return 0;
 	}
 	return 1;
@@ -128,7 +116,7 @@ static void walk_init_point(const char *point)
 		if (ht_run("insmod %s/dma_heap_ext.ko fault_point=%s fault_nth=%u 2>/dev/null",
 			   kmod_dir, point, n) != 0) {
 			failed_loads++;
-			if (!CHECK(!loaded() && nothing_left(),
+			if (!CHECK(!ht_module_loaded() && nothing_left(),
 				   "%s call %u fails the load and leaves nothing behind", point, n))
 				break;
 			continue;
@@ -241,7 +229,7 @@ int main(void)
 		printf("# needs root and VM_KMOD_DIR: run through tools/vm/vm-run --kmod-fault-inject\n");
 		return 77;
 	}
-	if (!CHECK(exists(PARAMS "fault_point"), "the module is the fault-injection build"))
+	if (!CHECK(ht_path_exists(PARAMS "fault_point"), "the module is the fault-injection build"))
 		return 1;
 	heaps[0] = ht_system_heap_name();
 	heaps[1] = "system-uncached";

@@ -195,3 +195,15 @@ const char *ht_extra_ko(const char *file)
 	snprintf(path, sizeof(path), "%.*s", (int)(p - start + strlen(file)), start);
 	return path;
 }
+
+int ht_path_exists(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0;
+}
+
+int ht_module_loaded(void)
+{
+	return ht_path_exists("/sys/module/dma_heap_ext");
+}

@@ -26,5 +26,8 @@ int ht_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 double ht_now_us(void);
 /* a vgem card (an importer for PRIME), or -1 */
 int ht_open_vgem(void);
+int ht_path_exists(const char *path);
+/* dma_heap_ext is loaded (/sys/module/dma_heap_ext) */
+int ht_module_loaded(void);
 /* the path of a module vm-run --extra-kmod built (VM_EXTRA_KOS), or NULL */
 const char *ht_extra_ko(const char *file);

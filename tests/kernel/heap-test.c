@@ -354,19 +354,12 @@ static void test_uncached_attrs(int tfd)
 	close(fd);
 }
 
-static int path_exists(const char *path)
-{
-	struct stat st;
-
-	return stat(path, &st) == 0;
-}
-
 static const char *expected_hint(const char *devpath)
 {
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/iommu_group", devpath);
-	if (path_exists(path) || !ht_heap_is_ours("contiguous"))
+	if (ht_path_exists(path) || !ht_heap_is_ours("contiguous"))
 		return sys_heap;
 	return "contiguous";
 }
@@ -421,7 +414,7 @@ static void test_with_test_module(int vgem)
 	test_module_import(tfd, "system-uncached", 2 * MiB + 4 * KiB, 0);
 	test_module_import(tfd, "contiguous", 4096, 1);
 	test_module_import(tfd, "contiguous", 8 * MiB, 1);
-	if (!ht_heap_is_ours("system") && path_exists("/dev/dma_heap/system"))
+	if (!ht_heap_is_ours("system") && ht_path_exists("/dev/dma_heap/system"))
 		test_module_import(tfd, "system", 1 * MiB, 0);	/* the kernel's own */
 
 	test_accessor(tfd, sys_heap, 1 * MiB);
@@ -437,7 +430,7 @@ static void test_with_test_module(int vgem)
 	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0, "rmmod dma_heap_ext refused while the test module uses it");
 	close(tfd);
 	CHECK(ht_run("rmmod dma_heap_ext_test") == 0, "rmmod dma_heap_ext_test");
-	CHECK(!path_exists(hint), "hint for the test device went with the device");
+	CHECK(!ht_path_exists(hint), "hint for the test device went with the device");
 	(void)vgem;
 }
 
@@ -926,11 +919,6 @@ static void test_killed_allocation(void)
 	CHECK(accounting_idle(sys_heap), "%s: nothing left of the killed allocation", sys_heap);
 }
 
-static int module_loaded(void)
-{
-	return path_exists("/sys/module/dma_heap_ext");
-}
-
 /* ---- module parameters: at load, from modprobe.d, at run time ---- */
 
 static int param_reads(const char *param, const char *want)
@@ -949,7 +937,7 @@ static void check_loaded_with(const char *how, const char *args)
 {
 	int fd, ok = 0;
 
-	if (module_loaded() && ht_alloc_name(sys_heap, 4 * MiB, &fd) == 0) {
+	if (ht_module_loaded() && ht_alloc_name(sys_heap, 4 * MiB, &fd) == 0) {
 		close(fd);
 		ok = ht_sysfs_u64(sys_heap, "pool_bytes") <= 4 * MiB || !param_reads("pool_max_mb", "1");
 	}
@@ -976,7 +964,7 @@ static void test_params_at_load(void)
 		check_loaded_with("insmod", good[i]);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s 2>/dev/null", ko, bad[i]) != 0 && !module_loaded(),
+		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s 2>/dev/null", ko, bad[i]) != 0 && !ht_module_loaded(),
 		      "insmod %s is refused, nothing loaded", bad[i]);
 
 	/* /etc/modprobe.d: the same callbacks, before module_init */
@@ -1200,7 +1188,7 @@ static void test_mem_accounting(void)
 		CHECK(r.err == -ENOMEM && r.full - r.before >= 48 * MiB, "system-uncached: charged too (+%llu KiB, %s)",
 		      (unsigned long long)((r.full - r.before) / KiB), strerror(-r.err));
 	ht_run("rmdir " CG);
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && module_loaded(),
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && ht_module_loaded(),
 	      "reload with defaults");
 }
 
@@ -1222,7 +1210,7 @@ static void test_name_clash(void)
 		return;
 	/* never dmesg -C: vm-run reads the whole log for reports */
 	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap; insmod %s name=contiguous && "
-		     "insmod %s/dma_heap_ext.ko", ko, kmod_dir) == 0 && module_loaded(),
+		     "insmod %s/dma_heap_ext.ko", ko, kmod_dir) == 0 && ht_module_loaded(),
 	      "dma_heap_ext loads while another driver has /dev/dma_heap/contiguous");
 	CHECK(!ht_heap_is_ours("contiguous") && ht_heap_is_ours("system-uncached") && ht_heap_is_ours(sys_heap),
 	      "that heap is refused, the others are there");
@@ -1281,30 +1269,30 @@ static void test_lifetime(void)
 
 	section("module lifetime");
 	hfd = ht_open_heap(sys_heap);
-	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(), "unload refused while a heap file is open");
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && ht_module_loaded(), "unload refused while a heap file is open");
 	if (ht_alloc(hfd, 1 * MiB, O_RDWR, &fd))
 		fd = -1;
 	close(hfd);
-	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(), "unload refused while a buffer is open");
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && ht_module_loaded(), "unload refused while a buffer is open");
 	map = mmap(NULL, 1 * MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	CHECK(map != MAP_FAILED && ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && module_loaded(),
+	CHECK(map != MAP_FAILED && ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && ht_module_loaded(),
 	      "unload refused while only a mapping of a buffer remains");
 	if (map != MAP_FAILED)
 		munmap(map, 1 * MiB);
 
-	CHECK(ht_run("rmmod dma_heap_ext") == 0 && !module_loaded(), "unload succeeds once all is closed");
-	CHECK(!path_exists("/dev/dma_heap/system-uncached") && !path_exists("/sys/kernel/dma_heap_ext"),
+	CHECK(ht_run("rmmod dma_heap_ext") == 0 && !ht_module_loaded(), "unload succeeds once all is closed");
+	CHECK(!ht_path_exists("/dev/dma_heap/system-uncached") && !ht_path_exists("/sys/kernel/dma_heap_ext"),
 	      "nodes and sysfs gone after unload");
 	CHECK(ht_run("insmod %s/dma_heap_ext.ko contig_size_mb=8 pool_max_mb=16", kmod_dir) == 0,
 	      "reload with contig_size_mb=8");
 	CHECK(ht_sysfs_u64("contiguous", "total_bytes") == 8 * MiB, "contiguous heap is 8 MiB after reload");
 	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=0", kmod_dir) == 0 &&
-	      !path_exists("/dev/dma_heap/contiguous"), "contig_size_mb=0: no contiguous heap");
+	      !ht_path_exists("/dev/dma_heap/contiguous"), "contig_size_mb=0: no contiguous heap");
 	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=100000", kmod_dir) == 0 &&
-	      !path_exists("/dev/dma_heap/contiguous") && path_exists("/dev/dma_heap/system-uncached"),
+	      !ht_path_exists("/dev/dma_heap/contiguous") && ht_path_exists("/dev/dma_heap/system-uncached"),
 	      "contig_size_mb beyond RAM: module loads without a contiguous heap");
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && module_loaded(),
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && ht_module_loaded(),
 	      "reload with defaults");
 }
 
@@ -1333,11 +1321,11 @@ int main(int argc, char **argv)
 		char p[128];
 
 		snprintf(p, sizeof(p), "/dev/dma_heap/%s", heaps[h]);
-		CHECK(path_exists(p), "node %s", p);
+		CHECK(ht_path_exists(p), "node %s", p);
 	}
 	if (!strcmp(sys_heap, "system-ext")) {
 		upstream = "system";
-		CHECK(path_exists("/dev/dma_heap/system") && !ht_heap_is_ours("system"),
+		CHECK(ht_path_exists("/dev/dma_heap/system") && !ht_heap_is_ours("system"),
 		      "the kernel's own system heap is there and is not ours");
 	} else {
 		CHECK(!strcmp(getenv("VM_KERNEL") ? getenv("VM_KERNEL") : "", "6.1"),

@@ -294,10 +294,10 @@ GST_START_TEST (test_flushing)
 
 GST_END_TEST;
 
-/* A frame larger than a bounded heap's largest buffer: a clear error. */
-GST_START_TEST (test_frame_too_large)
+/* The last heap of @list that says it is bounded (a carveout, CMA), or NULL. */
+static const GstDmaHeapInfo *
+find_bounded_heap (GPtrArray * list)
 {
-  GPtrArray *list = gst_dma_heap_list (NULL);
   const GstDmaHeapInfo *bounded = NULL;
   guint i;
 
@@ -307,6 +307,14 @@ GST_START_TEST (test_frame_too_large)
     if (info->queried && info->max_size && info->max_size < (256 << 20))
       bounded = info;
   }
+  return bounded;
+}
+
+/* A frame larger than a bounded heap's largest buffer: a clear error. */
+GST_START_TEST (test_frame_too_large)
+{
+  GPtrArray *list = gst_dma_heap_list (NULL);
+  const GstDmaHeapInfo *bounded = find_bounded_heap (list);
   if (bounded) {
     GstHarness *h = gst_harness_new ("dmaheapalloc");
     GstBus *bus = gst_bus_new ();
@@ -348,15 +356,7 @@ GST_END_TEST;
 GST_START_TEST (test_heap_exhausted)
 {
   GPtrArray *list = gst_dma_heap_list (NULL);
-  const GstDmaHeapInfo *bounded = NULL;
-  guint i;
-
-  for (i = 0; i < list->len; i++) {
-    const GstDmaHeapInfo *info = g_ptr_array_index (list, i);
-
-    if (info->queried && info->max_size && info->max_size < (256 << 20))
-      bounded = info;
-  }
+  const GstDmaHeapInfo *bounded = find_bounded_heap (list);
   if (bounded) {
     GstHarness *h = gst_harness_new ("dmaheapalloc");
     GstBus *bus = gst_bus_new ();
@@ -367,6 +367,7 @@ GST_START_TEST (test_heap_exhausted)
     gchar *caps, *size_str;
     GstMessage *msg;
     GError *error = NULL;
+    guint i;
 
     caps = g_strdup_printf ("video/x-raw,format=BGRx,width=%u,height=%u",
         width, height);
