@@ -30,6 +30,13 @@
  * what follows the last `:` of a rule, so caps may hold commas and
  * features: `video/x-raw,format=NV12:contiguous;video/x-raw:system`.
  *
+ * Built against GStreamer 1.24 or later, the element also speaks DMA_DRM
+ * caps: what it pushes are dma-bufs, so when downstream accepts the DMA_DRM
+ * form of plain caps (`video/x-raw(memory:DMABuf),format=DMA_DRM,
+ * drm-format=NV12`, linear) it sends those, and a producer of plain caps
+ * can be linked to a consumer that takes only DMA_DRM caps. DMA_DRM caps
+ * from upstream pass as they are (linear modifiers only).
+ *
  * ## Example launch lines
  * |[
  * gst-launch-1.0 videotestsrc num-buffers=100 ! dmaheapalloc ! fakesink
@@ -42,6 +49,10 @@
  *     dmaheapalloc heap-rules="video/x-raw,format=NV12:contiguous;ANY:system" ! \
  *     fakesink
  * ]| NV12 frames from the contiguous heap, anything else from system.
+ * |[
+ * gst-launch-1.0 videotestsrc ! dmaheapalloc ! \
+ *     "video/x-raw(memory:DMABuf),format=DMA_DRM" ! kmssink
+ * ]| GStreamer 1.24+: kmssink gets DMA_DRM caps for videotestsrc's frames.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -195,6 +206,92 @@ reset_streaming (GstDmaHeapAlloc * self)
   self->downstream_video_meta = FALSE;
 }
 
+/* The caps pushed downstream for input @caps: their DMA_DRM form when
+ * downstream accepts it (GStreamer 1.24+), else @caps. */
+static GstCaps *
+output_caps (GstDmaHeapAlloc * self, GstCaps * caps)
+{
+  GstCaps *drm;
+
+  if (gst_dma_heap_caps_is_dma_drm (caps) || !gst_caps_is_fixed (caps))
+    return gst_caps_ref (caps);
+  drm = gst_dma_heap_caps_to_dma_drm (caps);
+  if (!gst_caps_is_empty (drm) &&
+      gst_pad_peer_query_accept_caps (self->srcpad, drm)) {
+    GST_DEBUG_OBJECT (self, "downstream takes %" GST_PTR_FORMAT, drm);
+    return drm;
+  }
+  gst_caps_unref (drm);
+
+  return gst_caps_ref (caps);
+}
+
+/* @caps and their other form: DMA_DRM (@to_dma_drm) or plain. */
+static GstCaps *
+with_other_form (GstCaps * caps, gboolean to_dma_drm)
+{
+  GstCaps *other = to_dma_drm ? gst_dma_heap_caps_to_dma_drm (caps) :
+      gst_dma_heap_caps_to_plain (caps);
+
+  return gst_caps_merge (gst_caps_copy (caps), other);
+}
+
+/* CAPS on either pad: what the other side's peer takes or makes, each
+ * structure also in its other form, as buffers pass as plain caps or as
+ * DMA_DRM caps. On 1.22 there is no other form: this is what proxying
+ * caps does. */
+static gboolean
+caps_query (GstDmaHeapAlloc * self, GstPad * pad, GstQuery * query)
+{
+  gboolean upstream_asks = pad == self->sinkpad;
+  GstPad *other = upstream_asks ? self->srcpad : self->sinkpad;
+  GstCaps *filter, *peer_filter = NULL, *peer, *tmpl, *result;
+
+  gst_query_parse_caps (query, &filter);
+  if (filter)
+    peer_filter = with_other_form (filter, upstream_asks);
+  peer = gst_pad_peer_query_caps (other, peer_filter);
+  tmpl = with_other_form (peer, !upstream_asks);
+  gst_caps_unref (peer);
+  /* raw video only, as the templates say (an unlinked peer answers ANY) */
+  peer = gst_pad_get_pad_template_caps (pad);
+  result = gst_caps_intersect (tmpl, peer);
+  gst_caps_unref (tmpl);
+  gst_caps_unref (peer);
+  if (peer_filter)
+    gst_caps_unref (peer_filter);
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, result,
+        GST_CAPS_INTERSECT_FIRST);
+
+    gst_caps_unref (result);
+    result = tmp;
+  }
+  gst_query_set_caps_result (query, result);
+  gst_caps_unref (result);
+
+  return TRUE;
+}
+
+/* ACCEPT_CAPS from upstream: downstream takes them or their DMA_DRM form. */
+static gboolean
+accept_caps_query (GstDmaHeapAlloc * self, GstQuery * query)
+{
+  GstCaps *caps, *out;
+  gboolean ok;
+
+  gst_query_parse_accept_caps (query, &caps);
+  ok = gst_pad_peer_query_accept_caps (self->srcpad, caps);
+  if (!ok) {
+    out = output_caps (self, caps);
+    ok = out != caps;
+    gst_caps_unref (out);
+  }
+  gst_query_set_accept_caps_result (query, ok);
+
+  return TRUE;
+}
+
 /* Asks downstream what it proposes for @caps: whether it handles
  * GstVideoMeta, the heap of its pool or allocator if that is a heap, and how
  * many buffers it holds. Returns the answered query, or NULL. */
@@ -202,9 +299,11 @@ static GstQuery *
 query_downstream (GstDmaHeapAlloc * self, GstCaps * caps, gchar ** heap,
     guint * min_buffers)
 {
-  GstQuery *query = gst_query_new_allocation (caps, TRUE);
+  GstCaps *out = output_caps (self, caps);
+  GstQuery *query = gst_query_new_allocation (out, TRUE);
   guint i;
 
+  gst_caps_unref (out);
   *heap = NULL;
   *min_buffers = 0;
 
@@ -411,7 +510,7 @@ gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self, GstQuery * query)
   gst_query_parse_allocation (query, &caps, &need_pool);
   if (!caps)
     goto no_caps;
-  if (!gst_video_info_from_caps (&info, caps))
+  if (!gst_dma_heap_video_info_from_caps (&info, caps, NULL))
     goto wrong_caps;
 
   dquery = query_downstream (self, caps, &downstream_heap, &min_buffers);
@@ -696,8 +795,9 @@ static gboolean
 gst_dma_heap_alloc_set_caps (GstDmaHeapAlloc * self, GstCaps * caps)
 {
   GstVideoInfo info;
+  GError *err = NULL;
 
-  if (!gst_video_info_from_caps (&info, caps))
+  if (!gst_dma_heap_video_info_from_caps (&info, caps, &err))
     goto wrong_caps;
 
   if (self->caps && gst_caps_is_equal (caps, self->caps))
@@ -717,8 +817,9 @@ gst_dma_heap_alloc_set_caps (GstDmaHeapAlloc * self, GstCaps * caps)
   /* ERRORS */
 wrong_caps:
   {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("cannot parse %" GST_PTR_FORMAT " as raw video", caps));
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
+        ("caps %" GST_PTR_FORMAT, caps));
+    g_error_free (err);
     return FALSE;
   }
 }
@@ -731,13 +832,22 @@ gst_dma_heap_alloc_sink_event (GstPad * pad, GstObject * parent,
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_CAPS:{
-      GstCaps *caps;
+      GstCaps *caps, *out;
 
       gst_event_parse_caps (event, &caps);
       if (!gst_dma_heap_alloc_set_caps (self, caps)) {
         gst_event_unref (event);
         return FALSE;
       }
+      out = output_caps (self, caps);
+      if (out != caps) {
+        GstEvent *drm = gst_event_new_caps (out);
+
+        gst_event_set_seqnum (drm, gst_event_get_seqnum (event));
+        gst_event_unref (event);
+        event = drm;
+      }
+      gst_caps_unref (out);
       break;
     }
     case GST_EVENT_FLUSH_START:
@@ -773,9 +883,25 @@ gst_dma_heap_alloc_sink_query (GstPad * pad, GstObject * parent,
   switch (GST_QUERY_TYPE (query)) {
     case GST_QUERY_ALLOCATION:
       return gst_dma_heap_alloc_propose_allocation (self, query);
+    case GST_QUERY_CAPS:
+      return caps_query (self, pad, query);
+    case GST_QUERY_ACCEPT_CAPS:
+      return accept_caps_query (self, query);
     default:
       return gst_pad_query_default (pad, parent, query);
   }
+}
+
+static gboolean
+gst_dma_heap_alloc_src_query (GstPad * pad, GstObject * parent,
+    GstQuery * query)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS)
+    return caps_query (self, pad, query);
+
+  return gst_pad_query_default (pad, parent, query);
 }
 
 /* Checks the settings before any data flows; FALSE after posting an
@@ -1140,6 +1266,8 @@ gst_dma_heap_alloc_init (GstDmaHeapAlloc * self)
   gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
 
   self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_query_function (self->srcpad,
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_src_query));
   GST_PAD_SET_PROXY_CAPS (self->srcpad);
   gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
 

@@ -433,8 +433,9 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GstVideoInfo vinfo;
   guint32 fourcc;
   gint plane;
+  GError *err = NULL;
 
-  if (!gst_video_info_from_caps (&vinfo, caps))
+  if (!gst_dma_heap_video_info_from_caps (&vinfo, caps, &err))
     goto invalid_caps;
 
   fourcc = gst_drm_fourcc_from_video_format (GST_VIDEO_INFO_FORMAT (&vinfo));
@@ -473,8 +474,9 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   /* ERRORS */
 invalid_caps:
   {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("Invalid caps"),
-        ("%" GST_PTR_FORMAT, caps));
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
+        ("caps %" GST_PTR_FORMAT, caps));
+    g_error_free (err);
     return FALSE;
   }
 unknown_format:
@@ -556,7 +558,7 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   GstVideoInfo vinfo;
 
   gst_query_parse_allocation (query, &caps, &need_pool);
-  if (!caps || !gst_video_info_from_caps (&vinfo, caps)) {
+  if (!caps || !gst_dma_heap_video_info_from_caps (&vinfo, caps, NULL)) {
     GST_DEBUG_OBJECT (self, "no usable caps in the allocation query");
     return FALSE;
   }

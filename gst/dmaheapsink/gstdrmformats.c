@@ -20,6 +20,8 @@
 
 #include "gstdrmformats.h"
 
+#include <gst/allocators/allocators.h>
+
 #include <drm_fourcc.h>
 
 typedef struct
@@ -131,6 +133,9 @@ gst_drm_formats_get_supported (guint index)
  *
  * Raw video caps for the formats of @fourccs that the table knows, in the
  * table's order of preference. Fourccs without a #GstVideoFormat are skipped.
+ * Built against GStreamer 1.24 or later, the same formats follow as DMA_DRM
+ * caps (`video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format={...}`, the
+ * linear modifier), which 1.24's dma-buf producers offer.
  *
  * Returns: (transfer full): caps, empty when no fourcc is known.
  */
@@ -139,11 +144,17 @@ gst_drm_formats_caps_from_fourccs (const guint32 * fourccs, guint n_fourccs,
     gint max_width, gint max_height)
 {
   GValue list = G_VALUE_INIT;
+#if GST_CHECK_VERSION(1, 24, 0)
+  GValue drm_list = G_VALUE_INIT;
+#endif
   GstStructure *s;
   GstCaps *caps;
   guint i, j;
 
   g_value_init (&list, GST_TYPE_LIST);
+#if GST_CHECK_VERSION(1, 24, 0)
+  g_value_init (&drm_list, GST_TYPE_LIST);
+#endif
 
   for (i = 0; i < G_N_ELEMENTS (format_map); i++) {
     for (j = 0; j < n_fourccs; j++) {
@@ -154,6 +165,12 @@ gst_drm_formats_caps_from_fourccs (const guint32 * fourccs, guint n_fourccs,
         g_value_set_static_string (&v,
             gst_video_format_to_string (format_map[i].format));
         gst_value_list_append_and_take_value (&list, &v);
+#if GST_CHECK_VERSION(1, 24, 0)
+        g_value_init (&v, G_TYPE_STRING);
+        g_value_take_string (&v,
+            gst_video_dma_drm_fourcc_to_string (format_map[i].fourcc, 0));
+        gst_value_list_append_and_take_value (&drm_list, &v);
+#endif
         break;
       }
     }
@@ -161,6 +178,9 @@ gst_drm_formats_caps_from_fourccs (const guint32 * fourccs, guint n_fourccs,
 
   if (gst_value_list_get_size (&list) == 0) {
     g_value_unset (&list);
+#if GST_CHECK_VERSION(1, 24, 0)
+    g_value_unset (&drm_list);
+#endif
     return gst_caps_new_empty ();
   }
 
@@ -175,7 +195,24 @@ gst_drm_formats_caps_from_fourccs (const guint32 * fourccs, guint n_fourccs,
   g_value_unset (&list);
 
   caps = gst_caps_new_empty ();
+#if GST_CHECK_VERSION(1, 24, 0)
+  {
+    GstStructure *drm = gst_structure_copy (s);
+
+    gst_structure_set (drm, "format", G_TYPE_STRING, "DMA_DRM", NULL);
+    if (gst_value_list_get_size (&drm_list) == 1)
+      gst_structure_set_value (drm, "drm-format",
+          gst_value_list_get_value (&drm_list, 0));
+    else
+      gst_structure_set_value (drm, "drm-format", &drm_list);
+    g_value_unset (&drm_list);
+    gst_caps_append_structure (caps, s);
+    gst_caps_append_structure_full (caps, drm,
+        gst_caps_features_new_single (GST_CAPS_FEATURE_MEMORY_DMABUF));
+  }
+#else
   gst_caps_append_structure (caps, s);
+#endif
   return caps;
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <gst/dmaheap/gstdmaheapinfo.h>
+#include <gst/dmaheap/gstdmaheapcaps.h>
 #include <gst/dmaheap/gstdmaheaprules.h>
 #include <gst/dmaheap/gstdmaheapchoice.h>
 #include <gst/dmaheap/gstdmaheapallocator.h>

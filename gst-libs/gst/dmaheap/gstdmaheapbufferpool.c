@@ -36,6 +36,13 @@
  * goes out first, so an importer that queues a buffer again after the
  * previous one came back meets the same dma-buf (vb2 keeps its mapping).
  *
+ * A buffer that comes back while a device still reads or writes its
+ * dma-buf (an unsignalled fence on it: a display still scanning it out, a
+ * GPU still sampling it) is kept out of circulation until every fence that
+ * was on it then has signalled, and only then handed out again; the thread
+ * that released it does not wait. A process-wide thread pool does the
+ * waiting, one task per pool while it holds such buffers.
+ *
  * Importers that close the fds of memory they import (GStreamer's V4L2
  * elements before 1.22.6 do) cannot hurt the pool: a buffer whose fd was
  * closed or now names another file gets a new fd on the same dma-buf when
@@ -49,9 +56,12 @@
 
 #include "gstdmaheapbufferpool.h"
 #include "gstdmaheapallocator.h"
+#include "gstdmaheapcaps.h"
 #include "gstdmaheapfdguard.h"
+#include "gstdmaheapfence.h"
 
 #include <errno.h>
+#include <unistd.h>
 
 #include <string.h>
 
@@ -82,7 +92,21 @@ struct _GstDmaHeapBufferPool
   GQueue idle;
   guint waiters;
   guint size;
+
+  /* Buffers back from use with an unsignalled fence (FencedBuffer), under
+   * idle_lock; fence_poll watches their sync_files, a fence_wait() task
+   * runs while there are any (fence_task). */
+  GQueue fenced;
+  GstPoll *fence_poll;
+  gboolean fence_task;
+  gint fence_waits;             /* atomic */
 };
+
+typedef struct
+{
+  GstBuffer *buffer;
+  GstPollFD pfd;
+} FencedBuffer;
 
 #define gst_dma_heap_buffer_pool_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstDmaHeapBufferPool, gst_dma_heap_buffer_pool,
@@ -185,12 +209,13 @@ gst_dma_heap_buffer_pool_set_config (GstBufferPool * pool,
   guint size, min, max, i, n_planes;
   gsize mem_sizes[GST_VIDEO_MAX_PLANES];
   guint n_mems;
+  GError *err = NULL;
 
   if (!gst_buffer_pool_config_get_params (config, &caps, &size, &min, &max))
     goto wrong_config;
   if (!caps)
     goto no_caps;
-  if (!gst_video_info_from_caps (&info, caps))
+  if (!gst_dma_heap_video_info_from_caps (&info, caps, &err))
     goto wrong_caps;
   if (max != 0 && min > max)
     goto wrong_min_max;
@@ -276,8 +301,8 @@ no_caps:
   }
 wrong_caps:
   {
-    GST_ERROR_OBJECT (self, "cannot parse %" GST_PTR_FORMAT " as raw video",
-        caps);
+    GST_ERROR_OBJECT (self, "%s", err->message);
+    g_error_free (err);
     return FALSE;
   }
 wrong_min_max:
@@ -516,33 +541,139 @@ gst_dma_heap_buffer_pool_acquire_buffer (GstBufferPool * pool,
 
 /* Last in, first out: an importer that queues a V4L2 buffer again after its
  * dma-buf came back gets that same dma-buf, so vb2 need not re-map (first in,
- * first out would hand out the pool's oldest buffer instead). Buffers the
- * base class must judge (memory replaced, size
- * changed, shared memory), releases while flushing and releases someone is
- * waiting for go to the base class. */
+ * first out would hand out the pool's oldest buffer instead). Releases while
+ * flushing and releases someone is waiting for go to the base class. Called
+ * with idle_lock held. */
+static void
+release_unfenced_locked (GstDmaHeapBufferPool * self, GstBuffer * buffer)
+{
+  GstBufferPool *pool = GST_BUFFER_POOL (self);
+
+  if (GST_BUFFER_POOL_IS_FLUSHING (pool) || self->waiters > 0)
+    GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
+  else
+    g_queue_push_head (&self->idle, buffer);
+}
+
+static void fence_wait (gpointer data, gpointer unused);
+
+static GThreadPool *
+fence_waiters (void)
+{
+  static GThreadPool *waiters = NULL;
+
+  if (g_once_init_enter (&waiters)) {
+    /* Threads are shared between pools and reused (GLib keeps idle ones
+     * for a while): a fenced buffer costs no thread creation. */
+    GThreadPool *p = g_thread_pool_new (fence_wait, NULL, -1, FALSE,
+        NULL);
+
+    g_once_init_leave (&waiters, p);
+  }
+
+  return waiters;
+}
+
+/* Keeps @buffer (back from use, its dma-buf still fenced) until @fence
+ * signals. Called with idle_lock held. */
+static void
+hold_fenced_locked (GstDmaHeapBufferPool * self, GstBuffer * buffer, gint fence)
+{
+  FencedBuffer *f = g_new0 (FencedBuffer, 1);
+
+  f->buffer = buffer;
+  gst_poll_fd_init (&f->pfd);
+  f->pfd.fd = fence;
+  gst_poll_add_fd (self->fence_poll, &f->pfd);
+  gst_poll_fd_ctl_read (self->fence_poll, &f->pfd, TRUE);
+  g_queue_push_tail (&self->fenced, f);
+  g_atomic_int_inc (&self->fence_waits);
+  GST_DEBUG_OBJECT (self, "%" GST_PTR_FORMAT " came back with an unsignalled "
+      "fence: out of circulation until it signals", buffer);
+
+  if (self->fence_task) {
+    gst_poll_restart (self->fence_poll);
+    return;
+  }
+  self->fence_task = TRUE;
+  g_thread_pool_push (fence_waiters (), gst_object_ref (self), NULL);
+}
+
+/* Puts @f's buffer back into circulation or, when another of its dma-bufs
+ * is fenced, keeps it for that fence. Called with idle_lock held. */
+static void
+unhold_locked (GstDmaHeapBufferPool * self, FencedBuffer * f)
+{
+  gint fence;
+
+  gst_poll_remove_fd (self->fence_poll, &f->pfd);
+  close (f->pfd.fd);
+  fence = gst_dma_heap_fence_pending (f->buffer);
+  if (fence >= 0)
+    hold_fenced_locked (self, f->buffer, fence);
+  else
+    release_unfenced_locked (self, f->buffer);
+  g_free (f);
+}
+
+/* The task of a pool holding fenced buffers (it owns a ref of the pool):
+ * waits for their fences and puts each back as its fence signals. */
+static void
+fence_wait (gpointer data, gpointer unused)
+{
+  GstDmaHeapBufferPool *self = data;
+
+  g_mutex_lock (&self->idle_lock);
+  while (self->fenced.length > 0) {
+    GList *l, *next;
+
+    g_mutex_unlock (&self->idle_lock);
+    /* woken by a signalled fence, or restarted by a new one */
+    gst_poll_wait (self->fence_poll, GST_CLOCK_TIME_NONE);
+    g_mutex_lock (&self->idle_lock);
+
+    for (l = self->fenced.head; l; l = next) {
+      FencedBuffer *f = l->data;
+
+      next = l->next;
+      if (!gst_dma_heap_fence_signalled (f->pfd.fd))
+        continue;
+      g_queue_delete_link (&self->fenced, l);
+      GST_DEBUG_OBJECT (self, "fence of %" GST_PTR_FORMAT " signalled",
+          f->buffer);
+      unhold_locked (self, f);
+    }
+  }
+  self->fence_task = FALSE;
+  g_mutex_unlock (&self->idle_lock);
+
+  gst_object_unref (self);
+}
+
+/* Buffers the base class must judge (memory replaced, size changed, shared
+ * memory) go to it, which frees them; a buffer whose dma-buf a device still
+ * uses waits for its fences (see the description above). */
 static void
 gst_dma_heap_buffer_pool_release_buffer (GstBufferPool * pool,
     GstBuffer * buffer)
 {
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
+  gint fence;
 
-  if (GST_BUFFER_POOL_IS_FLUSHING (pool) ||
-      GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
+  if (GST_BUFFER_FLAG_IS_SET (buffer, GST_BUFFER_FLAG_TAG_MEMORY) ||
       gst_buffer_get_size (buffer) != self->size ||
-      !gst_buffer_is_all_memory_writable (buffer))
-    goto to_base_class;
-
-  g_mutex_lock (&self->idle_lock);
-  if (self->waiters > 0) {
-    g_mutex_unlock (&self->idle_lock);
-    goto to_base_class;
+      !gst_buffer_is_all_memory_writable (buffer)) {
+    GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
+    return;
   }
-  g_queue_push_head (&self->idle, buffer);
-  g_mutex_unlock (&self->idle_lock);
-  return;
 
-to_base_class:
-  GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
+  fence = gst_dma_heap_fence_pending (buffer);
+  g_mutex_lock (&self->idle_lock);
+  if (fence >= 0)
+    hold_fenced_locked (self, buffer, fence);
+  else
+    release_unfenced_locked (self, buffer);
+  g_mutex_unlock (&self->idle_lock);
 }
 
 static gboolean
@@ -550,9 +681,18 @@ gst_dma_heap_buffer_pool_stop (GstBufferPool * pool)
 {
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (pool);
   GstBuffer *buffer;
+  FencedBuffer *f;
 
-  /* The base class frees what it holds: hand it ours. */
+  /* The base class frees what it holds: hand it ours, the fenced ones too
+   * (a device still using a dma-buf holds its own reference to it). */
   g_mutex_lock (&self->idle_lock);
+  while ((f = g_queue_pop_head (&self->fenced))) {
+    gst_poll_remove_fd (self->fence_poll, &f->pfd);
+    close (f->pfd.fd);
+    GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, f->buffer);
+    g_free (f);
+  }
+  gst_poll_restart (self->fence_poll);
   while ((buffer = g_queue_pop_head (&self->idle))) {
     g_mutex_unlock (&self->idle_lock);
     GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
@@ -569,6 +709,8 @@ gst_dma_heap_buffer_pool_finalize (GObject * object)
   GstDmaHeapBufferPool *self = GST_DMA_HEAP_BUFFER_POOL (object);
 
   gst_clear_object (&self->allocator);
+  /* no fenced buffer: the fence task holds a ref while there is one */
+  gst_poll_free (self->fence_poll);
   g_mutex_clear (&self->idle_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -614,6 +756,8 @@ gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
   gst_video_alignment_reset (&self->align);
   g_mutex_init (&self->idle_lock);
   g_queue_init (&self->idle);
+  g_queue_init (&self->fenced);
+  self->fence_poll = gst_poll_new (TRUE);
 }
 
 /**
@@ -724,4 +868,20 @@ gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool)
   g_return_val_if_fail (GST_IS_DMA_HEAP_BUFFER_POOL (pool), 0);
 
   return g_atomic_int_get (&GST_DMA_HEAP_BUFFER_POOL (pool)->fd_renewals);
+}
+
+/**
+ * gst_dma_heap_buffer_pool_get_fence_waits:
+ * @pool: a #GstDmaHeapBufferPool
+ *
+ * Returns: how many times a buffer came back with an unsignalled fence on
+ *   its dma-buf (a device still reading or writing it) and was kept out of
+ *   circulation until the fence signalled
+ */
+guint
+gst_dma_heap_buffer_pool_get_fence_waits (GstBufferPool * pool)
+{
+  g_return_val_if_fail (GST_IS_DMA_HEAP_BUFFER_POOL (pool), 0);
+
+  return g_atomic_int_get (&GST_DMA_HEAP_BUFFER_POOL (pool)->fence_waits);
 }

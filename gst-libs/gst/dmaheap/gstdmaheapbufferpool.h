@@ -51,4 +51,7 @@ void gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
 GST_DMA_HEAP_API
 guint gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool);
 
+GST_DMA_HEAP_API
+guint gst_dma_heap_buffer_pool_get_fence_waits (GstBufferPool * pool);
+
 G_END_DECLS

@@ -28,6 +28,7 @@
 #endif
 
 #include "gstdmaheaprules.h"
+#include "gstdmaheapcaps.h"
 
 #include <string.h>
 
@@ -171,6 +172,10 @@ gst_dma_heap_rules_get_size (const GstDmaHeapRules * rules)
  * @caps: a stream's caps
  * @index: (out) (optional): the index of the matching rule
  *
+ * DMA_DRM caps (GStreamer 1.24) also match the rules of their plain form:
+ * `video/x-raw,format=NV12:contiguous` applies to
+ * `video/x-raw(memory:DMABuf),format=DMA_DRM,drm-format=NV12` too.
+ *
  * Returns: (transfer none) (nullable): the heap of the first rule whose caps
  *   contain @caps, or %NULL when none does.
  */
@@ -178,21 +183,31 @@ const gchar *
 gst_dma_heap_rules_match (const GstDmaHeapRules * rules, const GstCaps * caps,
     guint * index)
 {
+  GstCaps *plain = NULL;
+  const gchar *heap = NULL;
+  GstVideoInfo info;
   guint i;
 
   g_return_val_if_fail (rules != NULL, NULL);
   g_return_val_if_fail (GST_IS_CAPS (caps), NULL);
 
-  for (i = 0; i < rules->rules->len; i++) {
+  if (gst_dma_heap_caps_is_dma_drm (caps) &&
+      gst_dma_heap_video_info_from_caps (&info, caps, NULL))
+    plain = gst_video_info_to_caps (&info);
+
+  for (i = 0; i < rules->rules->len && !heap; i++) {
     const GstDmaHeapRule *rule =
         &g_array_index (rules->rules, GstDmaHeapRule, i);
 
-    if (gst_caps_is_subset (caps, rule->caps)) {
+    if (gst_caps_is_subset (caps, rule->caps) ||
+        (plain && gst_caps_is_subset (plain, rule->caps))) {
       if (index)
         *index = i;
-      return rule->heap;
+      heap = rule->heap;
     }
   }
+  if (plain)
+    gst_caps_unref (plain);
 
-  return NULL;
+  return heap;
 }

@@ -216,6 +216,8 @@ GST_START_TEST (test_kmssink_imports)
   GstMessage *msg;
   GstStructure *s;
   GstPad *pad;
+  GstCaps *caps;
+  gchar *str;
   guint64 copies = 1, passthrough = 0;
   guint allocations = 0, fds, round;
   gchar *desc, *heap;
@@ -242,7 +244,6 @@ GST_START_TEST (test_kmssink_imports)
     pad = gst_element_get_static_pad (alloc, "src");
     gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_imported, NULL,
         NULL);
-    gst_object_unref (pad);
 
     gst_element_set_state (pipeline, GST_STATE_PLAYING);
     msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
@@ -255,6 +256,19 @@ GST_START_TEST (test_kmssink_imports)
       fail ("%s: %s (%s)", desc, error->message, GST_STR_NULL (dbg));
     }
     gst_message_unref (msg);
+
+    /* GStreamer 1.24+: kmssink takes DMA_DRM caps, and gets them */
+    caps = gst_pad_get_current_caps (pad);
+    fail_unless (caps != NULL);
+    str = gst_caps_to_string (caps);
+    g_print ("  kmssink's caps: %s\n", str);
+    g_free (str);
+#if GST_CHECK_VERSION(1, 24, 0)
+    fail_unless (gst_dma_heap_caps_is_dma_drm (caps),
+        "kmssink was not given DMA_DRM caps: %" GST_PTR_FORMAT, caps);
+#endif
+    gst_caps_unref (caps);
+    gst_object_unref (pad);
 
     g_object_get (alloc, "stats", &s, NULL);
     gst_structure_get_uint64 (s, "copies", &copies);

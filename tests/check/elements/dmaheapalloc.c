@@ -521,6 +521,69 @@ GST_START_TEST (test_no_fd_leak)
 
 GST_END_TEST;
 
+#if GST_CHECK_VERSION(1, 24, 0)
+#define NV12_DMA_DRM_CAPS "video/x-raw(memory:DMABuf),format=DMA_DRM," \
+    "drm-format=NV12,width=320,height=240,framerate=30/1"
+
+/* GStreamer 1.24's DMA_DRM caps: a downstream that takes only them gets
+ * plain caps in their DMA_DRM form, and its ALLOCATION query those caps;
+ * one that takes plain caps keeps them; upstream is asked for the plain
+ * form of what downstream takes; DMA_DRM caps from upstream pass as they
+ * are. */
+GST_START_TEST (test_dma_drm_caps)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstCaps *caps, *expected, *peer;
+
+  /* what upstream may send, for a DMA_DRM-only downstream */
+  gst_harness_set_sink_caps_str (h, "video/x-raw(memory:DMABuf),"
+      "format=DMA_DRM,drm-format={NV12,YUY2:0x0100000000000001}");
+  peer = gst_pad_peer_query_caps (h->srcpad, NULL);
+  expected = gst_caps_from_string ("video/x-raw,format=NV12");
+  fail_unless (gst_caps_is_subset (expected, peer), "%" GST_PTR_FORMAT, peer);
+  gst_caps_unref (expected);
+  /* the tiled YUY2 has no plain form */
+  expected = gst_caps_from_string ("video/x-raw,format=YUY2");
+  fail_if (gst_caps_can_intersect (expected, peer), "%" GST_PTR_FORMAT, peer);
+  gst_caps_unref (expected);
+  gst_caps_unref (peer);
+
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  expected = gst_caps_from_string (NV12_DMA_DRM_CAPS);
+  fail_unless (caps && gst_caps_is_equal (caps, expected),
+      "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+
+  /* downstream takes plain caps: they stay plain */
+  h = gst_harness_new ("dmaheapalloc");
+  gst_harness_set_sink_caps_str (h, "video/x-raw");
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  expected = gst_caps_from_string (NV12_CAPS);
+  fail_unless (caps && gst_caps_is_equal (caps, expected),
+      "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+
+  /* DMA_DRM caps from upstream pass as they are */
+  h = gst_harness_new ("dmaheapalloc");
+  gst_harness_set_src_caps_str (h, NV12_DMA_DRM_CAPS);
+  caps = gst_pad_get_current_caps (h->sinkpad);
+  expected = gst_caps_from_string (NV12_DMA_DRM_CAPS);
+  fail_unless (caps && gst_caps_is_equal (caps, expected),
+      "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+#endif
+
 static Suite *
 dmaheapalloc_suite (void)
 {
@@ -542,6 +605,9 @@ dmaheapalloc_suite (void)
   tcase_add_test (tc, test_memory_per_plane);
   tcase_add_test (tc, test_not_video);
   tcase_add_test (tc, test_copy_allocation_fails);
+#if GST_CHECK_VERSION(1, 24, 0)
+  tcase_add_test (tc, test_dma_drm_caps);
+#endif
   tcase_add_test (tc, test_no_fd_leak);
 
   return s;

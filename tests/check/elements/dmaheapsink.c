@@ -126,7 +126,14 @@ GST_START_TEST (test_format_caps)
       4096, 2048);
   /* Table order, not the device's: BGRx first. */
   expected = gst_caps_from_string ("video/x-raw, format={ BGRx, BGR, RGB16 },"
-      " width=[1,4096], height=[1,2048], framerate=[0/1,2147483647/1]");
+      " width=[1,4096], height=[1,2048], framerate=[0/1,2147483647/1]"
+#if GST_CHECK_VERSION(1, 24, 0)
+      /* the same formats as 1.24's DMA_DRM caps, linear */
+      "; video/x-raw(memory:DMABuf), format=DMA_DRM,"
+      " drm-format={ XR24, RG24, RG16 }, width=[1,4096], height=[1,2048],"
+      " framerate=[0/1,2147483647/1]"
+#endif
+      );
   fail_unless (gst_caps_is_strictly_equal (caps, expected),
       "%" GST_PTR_FORMAT, caps);
   gst_caps_unref (expected);

@@ -694,6 +694,67 @@ GST_START_TEST (test_heap_alloc_failure)
 
 GST_END_TEST;
 
+#if GST_CHECK_VERSION(1, 24, 0)
+/* GStreamer 1.24's DMA_DRM caps: the linear modifier is a frame like plain
+ * caps', a tiled one is refused saying why, and heap rules written for
+ * plain caps apply. */
+GST_START_TEST (test_dma_drm_caps)
+{
+  const gchar *linear = "video/x-raw(memory:DMABuf),format=DMA_DRM,"
+      "drm-format=NV12,width=320,height=240,framerate=30/1";
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+  GstCaps *caps = gst_caps_from_string (linear), *tiled;
+  GstDmaHeapRules *rules;
+  GstVideoInfo info, plain;
+  GError *err = NULL;
+  GstBuffer *buf;
+
+  fail_unless (gst_dma_heap_caps_is_dma_drm (caps));
+  fail_unless (gst_dma_heap_video_info_from_caps (&info, caps, &err));
+  gst_video_info_set_format (&plain, GST_VIDEO_FORMAT_NV12, 320, 240);
+  fail_unless_equals_int (GST_VIDEO_INFO_FORMAT (&info), GST_VIDEO_FORMAT_NV12);
+  fail_unless_equals_uint64 (info.size, plain.size);
+
+  gst_buffer_pool_config_set_params (config, caps, 0, 1, 2);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (gst_buffer_get_size (buf), plain.size);
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+
+  /* a tiled layout (here Intel's X tiling) is not what a heap holds */
+  tiled = gst_caps_from_string ("video/x-raw(memory:DMABuf),format=DMA_DRM,"
+      "drm-format=NV12:0x0100000000000001,width=320,height=240");
+  fail_if (gst_dma_heap_video_info_from_caps (&info, tiled, &err));
+  fail_unless (g_error_matches (err, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION));
+  fail_unless (strstr (err->message, "linear") != NULL, "%s", err->message);
+  g_clear_error (&err);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, tiled, 0, 1, 2);
+  fail_if (gst_buffer_pool_set_config (pool, config));
+
+  rules = gst_dma_heap_rules_parse ("video/x-raw,format=YUY2:system;"
+      "video/x-raw,format=NV12:contiguous", &err);
+  fail_unless (rules != NULL);
+  fail_unless_equals_string (gst_dma_heap_rules_match (rules, caps, NULL),
+      "contiguous");
+  gst_dma_heap_rules_unref (rules);
+
+  gst_caps_unref (tiled);
+  gst_caps_unref (caps);
+  gst_object_unref (pool);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+#endif
+
 static Suite *
 dmaheappool_suite (void)
 {
@@ -714,6 +775,9 @@ dmaheappool_suite (void)
   tcase_add_test (tc, test_fd_closed_while_pooled);
   tcase_add_test (tc, test_no_fd_leak);
   tcase_add_test (tc, test_heap_alloc_failure);
+#if GST_CHECK_VERSION(1, 24, 0)
+  tcase_add_test (tc, test_dma_drm_caps);
+#endif
 
   return s;
 }
