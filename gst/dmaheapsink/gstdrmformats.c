@@ -82,8 +82,17 @@ gst_drm_fourcc_from_video_format (GstVideoFormat format)
   guint i;
 
   for (i = 0; i < G_N_ELEMENTS (format_map); i++) {
-    if (format_map[i].format == format)
+    if (format_map[i].format == format) {
+#if GST_CHECK_VERSION(1, 24, 0)
+      /* GStreamer's own mapping where it has one (the table only says which
+       * formats the sink offers, in which order) */
+      guint32 fourcc = gst_video_dma_drm_fourcc_from_format (format);
+
+      if (fourcc != 0)
+        return fourcc;
+#endif
       return format_map[i].fourcc;
+    }
   }
 
   return 0;
@@ -101,6 +110,14 @@ gst_drm_fourcc_to_video_format (guint32 fourcc)
 {
   guint i;
 
+#if GST_CHECK_VERSION(1, 24, 0)
+  GstVideoFormat format = gst_video_dma_drm_fourcc_to_format (fourcc);
+
+  for (i = 0; i < G_N_ELEMENTS (format_map); i++) {
+    if (format != GST_VIDEO_FORMAT_UNKNOWN && format_map[i].format == format)
+      return format;
+  }
+#endif
   for (i = 0; i < G_N_ELEMENTS (format_map); i++) {
     if (format_map[i].fourcc == fourcc)
       return format_map[i].format;
@@ -167,8 +184,8 @@ gst_drm_formats_caps_from_fourccs (const guint32 * fourccs, guint n_fourccs,
         gst_value_list_append_and_take_value (&list, &v);
 #if GST_CHECK_VERSION(1, 24, 0)
         g_value_init (&v, G_TYPE_STRING);
-        g_value_take_string (&v,
-            gst_video_dma_drm_fourcc_to_string (format_map[i].fourcc, 0));
+        g_value_take_string (&v, gst_video_dma_drm_fourcc_to_string
+            (gst_drm_fourcc_from_video_format (format_map[i].format), 0));
         gst_value_list_append_and_take_value (&drm_list, &v);
 #endif
         break;

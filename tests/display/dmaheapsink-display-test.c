@@ -327,6 +327,7 @@ typedef struct
   guint64 frames_shown, imports, cache_hits, copies, drops;
   gchar *heap;
   gint display_width, display_height;
+  gboolean dma_drm;             /* the sink's caps were DMA_DRM caps */
 } Stats;
 
 static void
@@ -403,6 +404,20 @@ run_pipeline (const gchar * desc, Stats * st, guint64 at_frame,
         "EOS before frame %" G_GUINT64_FORMAT, at_frame);
 
   if (sink) {
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+
+    if (caps) {
+      gchar *str = gst_caps_to_string (caps);
+
+      g_print ("  caps: %s\n", str);
+      g_free (str);
+#if GST_CHECK_VERSION(1, 24, 0)
+      st->dma_drm = gst_video_is_dma_drm_caps (caps);
+#endif
+      gst_caps_unref (caps);
+    }
+    gst_object_unref (pad);
     get_stats (sink, st);
     g_print ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
         ", cache hits %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
@@ -498,6 +513,48 @@ test_pattern_zero_copy (gboolean atomic)
   g_clear_error (&err);
   g_free (st.heap);
   g_free (desc);
+  check_nothing_left (shot.name, &before);
+}
+
+/* dmaheapalloc in front: its buffers pass to the sink, as DMA_DRM caps on
+ * GStreamer 1.24+ (dmaheapalloc sends those when the sink takes them). */
+static void
+test_from_dmaheapalloc (void)
+{
+  Resources before = resources_now ();
+  Shot shot = { "from-dmaheapalloc", };
+  Stats st = { 0, };
+  guint64 copies = 1, passthrough = 0;
+  GstElement *pipe = NULL, *alloc;
+  GstStructure *s;
+  GError *err;
+
+  g_print ("%s: SMPTE bars through dmaheapalloc\n", shot.name);
+  err = run_pipeline ("videotestsrc pattern=smpte is-live=true num-buffers=20 "
+      "! video/x-raw,format=BGRx,width=640,height=480,framerate=10/1 ! "
+      "dmaheapalloc name=alloc ! dmaheapsink name=sink sync=false", &st, 5,
+      take_shot, &shot, &pipe);
+  CHECK (err == NULL, "%s", err->message);
+  alloc = gst_bin_get_by_name (GST_BIN (pipe), "alloc");
+  g_object_get (alloc, "stats", &s, NULL);
+  gst_structure_get_uint64 (s, "copies", &copies);
+  gst_structure_get_uint64 (s, "passthrough", &passthrough);
+  gst_structure_free (s);
+  gst_object_unref (alloc);
+  gst_object_unref (pipe);
+  CHECK (st.frames_shown >= 20, "%" G_GUINT64_FORMAT " frames shown",
+      st.frames_shown);
+  CHECK (st.copies == 0 && copies == 0 && passthrough == 20,
+      "copies: sink %" G_GUINT64_FORMAT ", dmaheapalloc %" G_GUINT64_FORMAT
+      " (passed %" G_GUINT64_FORMAT ")", st.copies, copies, passthrough);
+#if GST_CHECK_VERSION(1, 24, 0)
+  CHECK (st.dma_drm, "the sink was not given DMA_DRM caps");
+#endif
+  check_pattern_on_screen (shot.name, &shot, 640, 480);
+
+  image_clear (&shot.screen);
+  g_clear_error (&err);
+  g_free (st.heap);
   check_nothing_left (shot.name, &before);
 }
 
@@ -1029,6 +1086,8 @@ main (int argc, char **argv)
     test_pattern_zero_copy (TRUE);
   if (WANT ("legacy"))
     test_pattern_zero_copy (FALSE);
+  if (WANT ("dmaheapalloc"))
+    test_from_dmaheapalloc ();
   if (WANT ("small"))
     test_small_frame_centred ();
   if (WANT ("system"))
