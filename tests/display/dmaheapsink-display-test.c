@@ -828,6 +828,9 @@ test_v4l2_zero_copy (void)
   Stats st = { 0, };
   GError *err;
   gint v4l2src_leak = 0, i;
+  GstElement *pipe = NULL, *alloc;
+  GstStructure *s;
+  guint64 copies = 1;
 
   /* GStreamer 1.22.0's v4l2src leaves its device fd and two GstPolls open
    * after every run, whatever the sink: measure it with fakesink, and
@@ -857,10 +860,36 @@ test_v4l2_zero_copy (void)
   CHECK (st.imports > 0 && st.cache_hits > 0, "imports %" G_GUINT64_FORMAT
       ", hits %" G_GUINT64_FORMAT, st.imports, st.cache_hits);
   CHECK (st.heap != NULL, "v4l2src did not take the heap pool");
+  g_clear_error (&err);
+  g_clear_pointer (&st.heap, g_free);
+  check_nothing_left ("vivid", &before);
 
+  /* the same through dmaheapalloc: its pool, DMA_DRM caps on 1.24+ */
+  g_print ("vivid: v4l2src io-mode=dmabuf-import ! dmaheapalloc\n");
+  before = resources_now ();
+  before.fds += v4l2src_leak;
+  memset (&st, 0, sizeof (st));
+  err = run_pipeline ("v4l2src device=/dev/video0 io-mode=dmabuf-import "
+      "num-buffers=40 ! video/x-raw,format=BGRx,width=640,height=480 ! "
+      "dmaheapalloc name=alloc ! dmaheapsink name=sink", &st, 0, NULL, NULL,
+      &pipe);
+  CHECK (err == NULL, "%s", err->message);
+  alloc = gst_bin_get_by_name (GST_BIN (pipe), "alloc");
+  g_object_get (alloc, "stats", &s, NULL);
+  gst_structure_get_uint64 (s, "copies", &copies);
+  gst_structure_free (s);
+  gst_object_unref (alloc);
+  gst_object_unref (pipe);
+  CHECK (st.frames_shown >= 35, "%" G_GUINT64_FORMAT " frames shown",
+      st.frames_shown);
+  CHECK (st.copies == 0 && copies == 0, "copies: sink %" G_GUINT64_FORMAT
+      ", dmaheapalloc %" G_GUINT64_FORMAT, st.copies, copies);
+#if GST_CHECK_VERSION(1, 24, 0)
+  CHECK (st.dma_drm, "the sink was not given DMA_DRM caps");
+#endif
   g_clear_error (&err);
   g_free (st.heap);
-  check_nothing_left ("vivid", &before);
+  check_nothing_left ("vivid through dmaheapalloc", &before);
 }
 
 static void
