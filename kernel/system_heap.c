@@ -106,6 +106,7 @@ static void dhe_free_page_list(struct list_head *pages)
 			dhe_page_pool_put_clean(page, compound_order(page));
 		else
 			dhe_pages_free(page, compound_order(page));
+		cond_resched();
 	}
 }
 
@@ -159,6 +160,13 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 		size_remaining -= page_size(page);
 		max_order = compound_order(page);
 		nents++;
+		/*
+		 * A buffer of hundreds of MiB is thousands of chunks, each
+		 * zeroed: without a scheduling point a non-preemptible kernel
+		 * sits here long enough for the soft-lockup watchdog (seen
+		 * on 6.1 under emulation).
+		 */
+		cond_resched();
 	}
 
 	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM : sg_alloc_table(table, nents, META_GFP);
@@ -207,6 +215,7 @@ static void dhe_system_free(struct dma_heap_ext *heap,
 			dhe_page_pool_put_dirty(page, order);
 		else
 			dhe_page_pool_put_clean(page, order);
+		cond_resched();
 	}
 	sg_free_table(table);
 }
@@ -260,8 +269,10 @@ static void dhe_uncached_free_pages(struct dhe_buffer *buffer)
 	struct scatterlist *sg;
 	unsigned int i;
 
-	for_each_sgtable_sg(&buffer->sg_table, sg, i)
+	for_each_sgtable_sg(&buffer->sg_table, sg, i) {
 		dhe_pages_free(sg_page(sg), compound_order(sg_page(sg)));
+		cond_resched();
+	}
 	sg_free_table(&buffer->sg_table);
 }
 
