@@ -111,6 +111,7 @@ struct _GstDmaHeapAlloc
   guint64 passthrough;
   guint retired_allocations;
   guint retired_fd_renewals;
+  guint retired_fence_waits;
   gchar *current_heap;
 
   /* Streaming; the pools are also read (under the object lock) for stats */
@@ -185,6 +186,7 @@ retire_pool (GstDmaHeapAlloc * self, GstBufferPool ** pool)
     gst_dma_heap_buffer_pool_get_counts (old, &allocations, NULL);
     self->retired_allocations += allocations;
     self->retired_fd_renewals += gst_dma_heap_buffer_pool_get_fd_renewals (old);
+    self->retired_fence_waits += gst_dma_heap_buffer_pool_get_fence_waits (old);
   }
   GST_OBJECT_UNLOCK (self);
 
@@ -966,6 +968,7 @@ gst_dma_heap_alloc_change_state (GstElement * element,
       self->passthrough = 0;
       self->retired_allocations = 0;
       self->retired_fd_renewals = 0;
+      self->retired_fence_waits = 0;
       GST_OBJECT_UNLOCK (self);
       break;
     default:
@@ -991,12 +994,13 @@ static GstStructure *
 gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
 {
   GstBufferPool *pools[2];
-  guint allocations, live, renewals, a, l, i;
+  guint allocations, live, renewals, fence_waits, a, l, i;
   GstStructure *s;
 
   GST_OBJECT_LOCK (self);
   allocations = self->retired_allocations;
   renewals = self->retired_fd_renewals;
+  fence_waits = self->retired_fence_waits;
   live = 0;
   pools[0] = self->proposed_pool;
   pools[1] = self->copy_pool;
@@ -1007,6 +1011,7 @@ gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
     allocations += a;
     live += l;
     renewals += gst_dma_heap_buffer_pool_get_fd_renewals (pools[i]);
+    fence_waits += gst_dma_heap_buffer_pool_get_fence_waits (pools[i]);
   }
   s = gst_structure_new (STATS_NAME,
       "copies", G_TYPE_UINT64, self->copies,
@@ -1014,6 +1019,7 @@ gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
       "allocations", G_TYPE_UINT, allocations,
       "pool-size", G_TYPE_UINT, live,
       "fd-renewals", G_TYPE_UINT, renewals,
+      "fence-waits", G_TYPE_UINT, fence_waits,
       "heap", G_TYPE_STRING, self->current_heap ? self->current_heap : "",
       NULL);
   GST_OBJECT_UNLOCK (self);
@@ -1204,7 +1210,9 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
    * `allocations` (heap buffers allocated by the element's pools),
    * `pool-size` (heap buffers that exist now), `fd-renewals` (times a
    * buffer's fd was found closed by an importer, V4L2 before 1.22.6, and
-   * replaced) and `heap` (the heap in use).
+   * replaced), `fence-waits` (buffers that came back while a device still
+   * used them, kept out until their fence signalled) and `heap` (the heap
+   * in use).
    *
    * Since: 0.1
    */
@@ -1212,7 +1220,9 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "Counters since PAUSED: copies (buffers copied into heap memory), "
       "passthrough (heap buffers pushed unchanged), allocations (heap buffers "
       "allocated), pool-size (heap buffers alive now), fd-renewals (buffer "
-      "fds closed by an importer and replaced), heap (heap in use). "
+      "fds closed by an importer and replaced), fence-waits (buffers back "
+      "while a device still used them, held until their fence signalled), "
+      "heap (heap in use). "
       "Read it with g_object_get (element, \"stats\", &structure, NULL) "
       "after or while running e.g. videotestsrc ! dmaheapalloc ! fakesink "
       "(see examples/heap-select)",

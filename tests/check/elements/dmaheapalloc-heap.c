@@ -16,8 +16,11 @@
 #endif
 
 #include "dmaheaptest.h"
+#include "dmaheapvgem.h"
 
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
 static GPtrArray *heaps;
 
@@ -480,6 +483,162 @@ GST_START_TEST (test_videotestsrc_zero_copy)
 
 GST_END_TEST;
 
+/* ---- a consumer that leaves a fence on every frame ---- */
+
+/* A frame fakesink handed over, its dma-buf fenced by "the device" (vgem)
+ * until the signaller lets go of it 300 ms later. */
+typedef struct
+{
+  gint fd;                      /* a dup of the dma-buf; -1 ends the signaller */
+  gsize size;
+  guint32 sum, fence, handle;
+  gint64 signal_at;
+} FencedFrame;
+
+typedef struct
+{
+  gint vgem;
+  GAsyncQueue *frames;
+  gint overwritten;             /* atomic */
+  guint handed;
+  GHashTable *inodes;           /* the dma-bufs seen */
+} FenceConsumer;
+
+static guint32
+checksum_fd (gint fd, gsize size)
+{
+  guint8 *p = mmap (NULL, size, PROT_READ, MAP_SHARED, fd, 0);
+  guint32 h = 2166136261u;
+  gsize i;
+
+  fail_unless (p != MAP_FAILED);
+  for (i = 0; i < size; i++)
+    h = (h ^ p[i]) * 16777619u;
+  munmap (p, size);
+
+  return h;
+}
+
+static void
+fence_each_frame (GstElement * sink, GstBuffer * buf, GstPad * pad,
+    FenceConsumer * c)
+{
+  FencedFrame *f = g_new0 (FencedFrame, 1);
+  GstMemory *mem = gst_buffer_peek_memory (buf, 0);
+  struct stat st;
+
+  fail_unless (gst_is_dmabuf_memory (mem));
+  f->fd = dup (gst_dmabuf_memory_get_fd (mem));
+  f->size = gst_buffer_get_size (buf);
+  f->sum = checksum_fd (f->fd, f->size);
+  fail_unless_equals_int (fstat (f->fd, &st), 0);
+  g_hash_table_add (c->inodes, GUINT_TO_POINTER ((guint) st.st_ino));
+  f->fence = dmaheap_test_attach_fence (c->vgem, buf, &f->handle);
+  f->signal_at = g_get_monotonic_time () + 300 * 1000;
+  c->handed++;
+  g_async_queue_push (c->frames, f);
+}
+
+/* The device finishing: each frame is still what it was when it was handed
+ * over, until its fence signals. */
+static gpointer
+signaller (gpointer data)
+{
+  FenceConsumer *c = data;
+  FencedFrame *f;
+
+  while ((f = g_async_queue_pop (c->frames)) && f->fd >= 0) {
+    gint64 wait = f->signal_at - g_get_monotonic_time ();
+
+    if (wait > 0)
+      g_usleep (wait);
+    if (checksum_fd (f->fd, f->size) != f->sum)
+      g_atomic_int_inc (&c->overwritten);
+    dmaheap_test_signal_fence (c->vgem, f->fence, f->handle);
+    close (f->fd);
+    g_free (f);
+  }
+  g_free (f);
+
+  return NULL;
+}
+
+/* videotestsrc writes into the pool's buffers while a consumer's device
+ * still uses those it handed back (a 300 ms vgem fence on each): every frame
+ * comes back fenced and is held out of circulation (fence-waits), none is
+ * written before its fence signals, and still no copies. (A CPU writer that
+ * maps through DMA_BUF_IOCTL_SYNC, as videotestsrc does, is also made to
+ * wait by the kernel: without the pool's check the frames stay intact too,
+ * but the producer stalls on each reused buffer; fence-waits tells.) */
+GST_START_TEST (test_fenced_consumer)
+{
+  FenceConsumer c = { 0, };
+  FencedFrame *end = g_new0 (FencedFrame, 1);
+  GstElement *pipeline, *sink, *alloc;
+  GstStructure *stats;
+  GError *error = NULL;
+  GThread *thread;
+  guint fence_waits = 0;
+  gchar *str;
+  GstMessage *msg;
+  gchar *desc;
+
+  c.vgem = dmaheap_test_open_vgem ();
+  if (c.vgem < 0) {
+    g_free (end);
+    return;
+  }
+  c.frames = g_async_queue_new ();
+  c.inodes = g_hash_table_new (NULL, NULL);
+  thread = g_thread_new ("signaller", signaller, &c);
+  desc = g_strdup_printf ("videotestsrc pattern=ball num-buffers=30 ! "
+      "video/x-raw,format=BGRx,width=64,height=64 ! dmaheapalloc name=a "
+      "heap=%s ! fakesink name=sink signal-handoffs=true sync=false",
+      (gchar *) g_ptr_array_index (heaps, 0));
+  pipeline = gst_parse_launch (desc, &error);
+  fail_unless (pipeline != NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipeline), "sink");
+  g_signal_connect (sink, "handoff", G_CALLBACK (fence_each_frame), &c);
+  gst_object_unref (sink);
+
+  gst_element_set_state (pipeline, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipeline),
+      60 * GST_SECOND, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  fail_unless (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS, "%s: %"
+      GST_PTR_FORMAT, desc, msg);
+  gst_message_unref (msg);
+  alloc = gst_bin_get_by_name (GST_BIN (pipeline), "a");
+  fail_unless_equals_uint64 (stat_u64 (alloc, "copies"), 0);
+  g_object_get (alloc, "stats", &stats, NULL);
+  fail_unless (gst_structure_get_uint (stats, "fence-waits", &fence_waits));
+  gst_object_unref (alloc);
+
+  end->fd = -1;
+  g_async_queue_push (c.frames, end);
+  g_thread_join (thread);
+  gst_element_set_state (pipeline, GST_STATE_NULL);
+  gst_object_unref (pipeline);
+
+  str = gst_structure_to_string (stats);
+  g_print ("  %s: %u frames fenced in %u dma-bufs, %d written while "
+      "fenced; %s\n", desc, c.handed, g_hash_table_size (c.inodes),
+      g_atomic_int_get (&c.overwritten), str);
+  g_free (str);
+  gst_structure_free (stats);
+  g_hash_table_unref (c.inodes);
+  fail_unless_equals_int (c.handed, 30);
+  fail_unless_equals_int (g_atomic_int_get (&c.overwritten), 0);
+  /* all but the last frame, which fakesink (last-sample) still held when
+   * the stats were read */
+  fail_unless (fence_waits >= c.handed - 1, "%u of %u frames came back "
+      "fenced and were held", fence_waits, c.handed);
+  g_async_queue_unref (c.frames);
+  close (c.vgem);
+  g_free (desc);
+}
+
+GST_END_TEST;
+
 static Suite *
 dmaheapalloc_heap_suite (void)
 {
@@ -495,6 +654,7 @@ dmaheapalloc_heap_suite (void)
   tcase_add_test (tc, test_frame_too_large);
   tcase_add_test (tc, test_heap_exhausted);
   tcase_add_test (tc, test_videotestsrc_zero_copy);
+  tcase_add_test (tc, test_fenced_consumer);
 
   return s;
 }

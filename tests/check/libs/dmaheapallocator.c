@@ -15,11 +15,10 @@
 #endif
 
 #include "dmaheaptest.h"
+#include "dmaheapvgem.h"
 
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
-#include <xf86drm.h>
 
 static GPtrArray *heaps;
 
@@ -426,86 +425,6 @@ GST_START_TEST (test_pool_survives_closed_fd)
 
 GST_END_TEST;
 
-/* vgem's fence ioctls (the kernel's include/uapi/drm/vgem_drm.h, which no
- * Debian package installs: not linux-libc-dev, not libdrm-dev). A fence
- * vgem attaches signals when told to (or after vgem's own 10 s timeout). */
-struct test_vgem_fence_attach
-{
-  guint32 handle;
-  guint32 flags;
-  guint32 out_fence;
-  guint32 pad;
-};
-
-struct test_vgem_fence_signal
-{
-  guint32 fence;
-  guint32 flags;
-};
-
-#define TEST_VGEM_FENCE_WRITE 0x1
-#define TEST_IOCTL_VGEM_FENCE_ATTACH \
-  DRM_IOWR (DRM_COMMAND_BASE + 0x1, struct test_vgem_fence_attach)
-#define TEST_IOCTL_VGEM_FENCE_SIGNAL \
-  DRM_IOW (DRM_COMMAND_BASE + 0x2, struct test_vgem_fence_signal)
-
-/* vgem's DRM node, or -1 (skipping the test on the host, failing in the
- * VM, which loads vgem). */
-static gint
-open_vgem (void)
-{
-  guint i;
-
-  for (i = 0; i < 16; i++) {
-    gchar *path = g_strdup_printf ("/dev/dri/card%u", i);
-    gint fd = open (path, O_RDWR | O_CLOEXEC);
-    drmVersionPtr v;
-
-    g_free (path);
-    if (fd < 0)
-      continue;
-    v = drmGetVersion (fd);
-    if (v && g_str_equal (v->name, "vgem")) {
-      drmFreeVersion (v);
-      return fd;
-    }
-    if (v)
-      drmFreeVersion (v);
-    close (fd);
-  }
-  if (dmaheap_test_required ())
-    fail ("no vgem DRM device (modprobe vgem)");
-
-  return -1;
-}
-
-/* A write fence on @buf's dma-buf, as a device writing it would leave:
- * returns its vgem id, the GEM handle in @handle. */
-static guint32
-attach_fence (gint vgem, GstBuffer * buf, guint32 * handle)
-{
-  struct test_vgem_fence_attach attach = { 0, TEST_VGEM_FENCE_WRITE, 0, 0 };
-  gint fd = gst_dmabuf_memory_get_fd (gst_buffer_peek_memory (buf, 0));
-
-  fail_unless_equals_int (drmPrimeFDToHandle (vgem, fd, handle), 0);
-  attach.handle = *handle;
-  fail_unless_equals_int (drmIoctl (vgem, TEST_IOCTL_VGEM_FENCE_ATTACH,
-          &attach), 0);
-
-  return attach.out_fence;
-}
-
-static void
-signal_fence (gint vgem, guint32 fence, guint32 handle)
-{
-  struct test_vgem_fence_signal sig = { fence, 0 };
-  struct drm_gem_close gem_close = { handle, 0 };
-
-  fail_unless_equals_int (drmIoctl (vgem, TEST_IOCTL_VGEM_FENCE_SIGNAL, &sig),
-      0);
-  fail_unless_equals_int (drmIoctl (vgem, DRM_IOCTL_GEM_CLOSE, &gem_close), 0);
-}
-
 static GstFlowReturn
 try_acquire (GstBufferPool * pool, GstBuffer ** buf)
 {
@@ -531,7 +450,7 @@ acquire_thread (gpointer data)
 GST_START_TEST (test_pool_waits_for_fence)
 {
   const gchar *heap;
-  gint vgem = open_vgem ();
+  gint vgem = dmaheap_test_open_vgem ();
   guint fds;
 
   if (vgem < 0)
@@ -550,7 +469,7 @@ GST_START_TEST (test_pool_waits_for_fence)
     fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
             NULL), GST_FLOW_OK);
     mem = gst_buffer_peek_memory (buf, 0);
-    fence = attach_fence (vgem, buf, &handle);
+    fence = dmaheap_test_attach_fence (vgem, buf, &handle);
     gst_buffer_unref (buf);
     g_usleep (200 * 1000);
     fail_unless (try_acquire (pool, &again) == GST_FLOW_EOS,
@@ -558,7 +477,7 @@ GST_START_TEST (test_pool_waits_for_fence)
     fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fence_waits (pool), 1);
 
     /* well before vgem's own 10 s timeout */
-    signal_fence (vgem, fence, handle);
+    dmaheap_test_signal_fence (vgem, fence, handle);
     deadline = g_get_monotonic_time () + 3 * G_TIME_SPAN_SECOND;
     while (try_acquire (pool, &again) != GST_FLOW_OK) {
       fail_unless (g_get_monotonic_time () < deadline,
@@ -568,18 +487,18 @@ GST_START_TEST (test_pool_waits_for_fence)
     fail_unless (gst_buffer_peek_memory (again, 0) == mem);
 
     /* an acquire waiting for the only buffer wakes when the fence signals */
-    fence = attach_fence (vgem, again, &handle);
+    fence = dmaheap_test_attach_fence (vgem, again, &handle);
     gst_buffer_unref (again);
     thread = g_thread_new ("acquire", acquire_thread, pool);
     g_usleep (200 * 1000);
-    signal_fence (vgem, fence, handle);
+    dmaheap_test_signal_fence (vgem, fence, handle);
     again = g_thread_join (thread);
     fail_unless (again != NULL);
     fail_unless (gst_buffer_peek_memory (again, 0) == mem);
 
     /* stopped with a fenced buffer: freed, its sync_file closed; the
      * pool's fence task lets go of the pool soon after */
-    fence = attach_fence (vgem, again, &handle);
+    fence = dmaheap_test_attach_fence (vgem, again, &handle);
     gst_buffer_unref (again);
     fail_unless (gst_buffer_pool_set_active (pool, FALSE));
     g_object_add_weak_pointer (G_OBJECT (pool), (gpointer *) & pool);
@@ -589,7 +508,7 @@ GST_START_TEST (test_pool_waits_for_fence)
       g_usleep (10 * 1000);
     fail_unless (pool == NULL, "%s: the pool was not freed 3 s after its "
         "last unref (its fence task holds it)", heap);
-    signal_fence (vgem, fence, handle);
+    dmaheap_test_signal_fence (vgem, fence, handle);
     dmaheap_test_assert_fds (fds);
   }
   close (vgem);
