@@ -974,6 +974,65 @@ card_driver (const gchar * card)
 }
 
 /* The device a sink with @props settles on (PAUSED), or NULL and @err. */
+/* Aborts the process when a step takes longer than it may, naming it:
+ * a hang becomes a failure with a message instead of a test timeout. */
+static GMutex watchdog_lock;
+static GCond watchdog_cond;
+static gint watchdog_serial;
+static gboolean watchdog_armed;
+
+typedef struct
+{
+  gchar *what;
+  gint serial;
+  gint seconds;
+} WatchdogArm;
+
+static gpointer
+watchdog_thread (gpointer data)
+{
+  WatchdogArm *arm = data;
+  gint64 end = g_get_monotonic_time () + arm->seconds * G_TIME_SPAN_SECOND;
+
+  g_mutex_lock (&watchdog_lock);
+  while (watchdog_armed && watchdog_serial == arm->serial)
+    if (!g_cond_wait_until (&watchdog_cond, &watchdog_lock, end))
+      break;
+  if (watchdog_armed && watchdog_serial == arm->serial) {
+    g_printerr ("FAIL: '%s' did not finish in %d s: aborting\n", arm->what,
+        arm->seconds);
+    abort ();
+  }
+  g_mutex_unlock (&watchdog_lock);
+  g_free (arm->what);
+  g_free (arm);
+
+  return NULL;
+}
+
+static void
+watchdog_arm (const gchar * what, gint seconds)
+{
+  WatchdogArm *arm = g_new0 (WatchdogArm, 1);
+
+  g_mutex_lock (&watchdog_lock);
+  watchdog_armed = TRUE;
+  arm->serial = ++watchdog_serial;
+  g_mutex_unlock (&watchdog_lock);
+  arm->what = g_strdup (what);
+  arm->seconds = seconds;
+  g_thread_unref (g_thread_new ("watchdog", watchdog_thread, arm));
+}
+
+static void
+watchdog_disarm (void)
+{
+  g_mutex_lock (&watchdog_lock);
+  watchdog_armed = FALSE;
+  g_cond_broadcast (&watchdog_cond);
+  g_mutex_unlock (&watchdog_lock);
+}
+
 static gchar *
 device_chosen (const gchar * props, GError ** err)
 {
@@ -985,11 +1044,15 @@ device_chosen (const gchar * props, GError ** err)
   GstMessage *msg;
   gchar *device = NULL;
 
-  g_free (desc);
-  if (!pipe)
+  if (!pipe) {
+    g_free (desc);
     return NULL;
+  }
   sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   bus = gst_element_get_bus (pipe);
+  /* a pipeline stuck here aborts the test saying where (a CI run once hung
+   * in this test on 6.1 until meson's timeout, and never again in 5 runs) */
+  watchdog_arm (desc, 120);
   gst_element_set_state (pipe, GST_STATE_PAUSED);
   msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
       GST_MESSAGE_ASYNC_DONE | GST_MESSAGE_ERROR);
@@ -999,7 +1062,11 @@ device_chosen (const gchar * props, GError ** err)
     g_object_get (sink, "device", &device, NULL);
   if (msg)
     gst_message_unref (msg);
+  else
+    g_print ("  %s: no ASYNC_DONE in 60 s\n", desc);
   gst_element_set_state (pipe, GST_STATE_NULL);
+  watchdog_disarm ();
+  g_free (desc);
   gst_object_unref (bus);
   gst_object_unref (sink);
   gst_object_unref (pipe);
