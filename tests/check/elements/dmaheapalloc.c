@@ -525,6 +525,19 @@ GST_END_TEST;
 #define NV12_DMA_DRM_CAPS "video/x-raw(memory:DMABuf),format=DMA_DRM," \
     "drm-format=NV12,width=320,height=240,framerate=30/1"
 
+/* The caps the element sent downstream are @expected. */
+static void
+assert_pushed_caps (GstHarness * h, const gchar * expected_str)
+{
+  GstCaps *caps = gst_pad_get_current_caps (h->sinkpad);
+  GstCaps *expected = gst_caps_from_string (expected_str);
+
+  fail_unless (caps && gst_caps_is_equal (caps, expected),
+      "%" GST_PTR_FORMAT, caps);
+  gst_caps_unref (expected);
+  gst_caps_unref (caps);
+}
+
 /* GStreamer 1.24's DMA_DRM caps: a downstream that takes only them gets
  * plain caps in their DMA_DRM form, and its ALLOCATION query those caps;
  * one that takes plain caps keeps them; upstream is asked for the plain
@@ -533,7 +546,7 @@ GST_END_TEST;
 GST_START_TEST (test_dma_drm_caps)
 {
   GstHarness *h = gst_harness_new ("dmaheapalloc");
-  GstCaps *caps, *expected, *peer;
+  GstCaps *expected, *peer;
 
   /* what upstream may send, for a DMA_DRM-only downstream */
   gst_harness_set_sink_caps_str (h, "video/x-raw(memory:DMABuf),"
@@ -549,35 +562,20 @@ GST_START_TEST (test_dma_drm_caps)
   gst_caps_unref (peer);
 
   gst_harness_set_src_caps_str (h, NV12_CAPS);
-  caps = gst_pad_get_current_caps (h->sinkpad);
-  expected = gst_caps_from_string (NV12_DMA_DRM_CAPS);
-  fail_unless (caps && gst_caps_is_equal (caps, expected),
-      "%" GST_PTR_FORMAT, caps);
-  gst_caps_unref (expected);
-  gst_caps_unref (caps);
+  assert_pushed_caps (h, NV12_DMA_DRM_CAPS);
   gst_harness_teardown (h);
 
   /* downstream takes plain caps: they stay plain */
   h = gst_harness_new ("dmaheapalloc");
   gst_harness_set_sink_caps_str (h, "video/x-raw");
   gst_harness_set_src_caps_str (h, NV12_CAPS);
-  caps = gst_pad_get_current_caps (h->sinkpad);
-  expected = gst_caps_from_string (NV12_CAPS);
-  fail_unless (caps && gst_caps_is_equal (caps, expected),
-      "%" GST_PTR_FORMAT, caps);
-  gst_caps_unref (expected);
-  gst_caps_unref (caps);
+  assert_pushed_caps (h, NV12_CAPS);
   gst_harness_teardown (h);
 
   /* DMA_DRM caps from upstream pass as they are */
   h = gst_harness_new ("dmaheapalloc");
   gst_harness_set_src_caps_str (h, NV12_DMA_DRM_CAPS);
-  caps = gst_pad_get_current_caps (h->sinkpad);
-  expected = gst_caps_from_string (NV12_DMA_DRM_CAPS);
-  fail_unless (caps && gst_caps_is_equal (caps, expected),
-      "%" GST_PTR_FORMAT, caps);
-  gst_caps_unref (expected);
-  gst_caps_unref (caps);
+  assert_pushed_caps (h, NV12_DMA_DRM_CAPS);
   gst_harness_teardown (h);
 }
 
