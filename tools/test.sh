@@ -12,4 +12,6 @@ meson compile -C "$build"
 for k in $(tools/vm/vm-run --list-kernels); do
 	tools/vm/vm-run --build-dir "$build" --kernel "$k" --prepare-only
 done
+# the Debian packages, for the packages test (docs/packaging.md)
+tools/build-debs --here "$build/debs"
 exec meson test -C "$build" --print-errorlogs --num-processes 2
