@@ -297,6 +297,7 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   if (!check_heap (self))
     return FALSE;
   reset_stats (self);
+  self->negotiation_warned = FALSE;
 
   GST_OBJECT_LOCK (self);
   device = g_strdup (self->device);
@@ -403,15 +404,85 @@ gst_dma_heap_sink_unlock_stop (GstBaseSink * bsink)
   return TRUE;
 }
 
+/* "format" (or "drm-format"), "width" and "height" of @caps' first
+ * structure, as GStreamer writes them: "I420 640x480",
+ * "{ BGRx, RGB16 } [ 1, 1920 ]x[ 1, 1080 ]" */
+static gchar *
+describe_video_caps (GstCaps * caps)
+{
+  GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *fields[] = { "format", "width", "height" };
+  gchar *v[3];
+  gchar *str;
+  guint i;
+
+#if GST_CHECK_VERSION(1, 24, 0)
+  if (gst_video_is_dma_drm_caps (caps) && gst_structure_has_field (s,
+          "drm-format"))
+    fields[0] = "drm-format";
+#endif
+  for (i = 0; i < G_N_ELEMENTS (fields); i++) {
+    const GValue *value = gst_structure_get_value (s, fields[i]);
+
+    gchar **parts;
+
+    v[i] = value ? gst_value_serialize (value) : g_strdup ("any");
+    /* "{ (string)BGRx, (string)RGB16 }" reads as "{ BGRx, RGB16 }" */
+    parts = g_strsplit (v[i], "(string)", -1);
+    g_free (v[i]);
+    v[i] = g_strjoinv ("", parts);
+    g_strfreev (parts);
+  }
+  str = g_strdup_printf ("%s %sx%s", v[0], v[1], v[2]);
+  for (i = 0; i < G_N_ELEMENTS (v); i++)
+    g_free (v[i]);
+  return str;
+}
+
+/* Upstream asks for raw video the display cannot show at all: say which,
+ * and what it can show, once per stream. A warning, not an error: a caps
+ * query decides nothing by itself (an autoplugger may try other caps
+ * next); upstream's not-negotiated error follows when it does not. */
+static void
+warn_unshowable (GstDmaHeapSink * self, GstCaps * filter, GstCaps * caps)
+{
+  gchar *asked, *can;
+
+  if (gst_caps_is_empty (filter) || gst_caps_is_any (filter)
+      || !gst_structure_has_name (gst_caps_get_structure (filter, 0),
+          "video/x-raw") || gst_caps_is_empty (caps))
+    return;
+  GST_OBJECT_LOCK (self);
+  if (self->negotiation_warned) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  self->negotiation_warned = TRUE;
+  GST_OBJECT_UNLOCK (self);
+
+  asked = describe_video_caps (filter);
+  can = describe_video_caps (caps);
+  GST_ELEMENT_WARNING (self, CORE, NEGOTIATION,
+      ("The display cannot show %s: the planes of %s for CRTC %u take %s. "
+          "Put videoconvert (and videoscale) before dmaheapsink, or ask the "
+          "source for one of those formats and sizes.", asked, self->devpath,
+          self->crtc_id, can), ("asked %" GST_PTR_FORMAT ", can show %"
+          GST_PTR_FORMAT, filter, caps));
+  g_free (asked);
+  g_free (can);
+}
+
 static GstCaps *
 gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
   GstCaps *caps;
+  gboolean device;
 
   GST_OBJECT_LOCK (self);
   caps = self->allowed_caps ? gst_caps_ref (self->allowed_caps) : NULL;
   GST_OBJECT_UNLOCK (self);
+  device = caps != NULL;
   if (!caps)
     caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
 
@@ -419,6 +490,8 @@ gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
     GstCaps *tmp = gst_caps_intersect_full (filter, caps,
         GST_CAPS_INTERSECT_FIRST);
 
+    if (device && gst_caps_is_empty (tmp))
+      warn_unshowable (self, filter, caps);
     gst_caps_unref (caps);
     caps = tmp;
   }

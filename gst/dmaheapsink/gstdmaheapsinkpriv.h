@@ -112,6 +112,7 @@ struct _GstDmaHeapSink
   guint32 pending_fb;
   gboolean flip_pending;
   gboolean copy_warned;
+  gboolean negotiation_warned;  /* under the object lock */
   GstBufferPool *pool;
   gchar *pool_heap;
 

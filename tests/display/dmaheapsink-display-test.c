@@ -23,6 +23,8 @@
  *  - GStreamer's kmssink fed by dmaheapalloc: zero copies, the bars shown;
  *  - v4l2src io-mode=dmabuf-import from vivid, into the sink's pool and
  *    through dmaheapalloc: zero copies, the last frame on screen at EOS;
+ *  - raw video no plane takes: a NEGOTIATION warning naming it, the device
+ *    and what its planes take, before upstream's not-negotiated;
  *  - not DRM master: a clear error naming the device;
  *  - after each pipeline: no framebuffer, fd or heap buffer left behind.
  *
@@ -374,6 +376,7 @@ typedef struct
   gchar *heap;
   gint display_width, display_height;
   gboolean dma_drm;             /* the sink's caps were DMA_DRM caps */
+  GError *warning;              /* the first WARNING message, if any */
 } Stats;
 
 static void
@@ -428,9 +431,19 @@ run_pipeline (const gchar * desc, Stats * st, guint64 at_frame,
 
   while (!done && g_get_monotonic_time () < deadline) {
     GstMessage *msg = gst_bus_timed_pop_filtered (bus, 20 * GST_MSECOND,
-        GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_WARNING);
 
-    if (msg) {
+    if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_WARNING) {
+      GError *warning = NULL;
+
+      gst_message_parse_warning (msg, &warning, NULL);
+      g_print ("  warning: %s\n", warning->message);
+      if (!st->warning)
+        st->warning = g_steal_pointer (&warning);
+      g_clear_error (&warning);
+      gst_message_unref (msg);
+      msg = NULL;
+    } else if (msg) {
       if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
         gchar *dbg = NULL;
 
@@ -601,6 +614,7 @@ test_pattern_zero_copy (gboolean atomic)
   CHECK (st.cache_hits + st.imports >= st.frames_shown,
       "hits %" G_GUINT64_FORMAT, st.cache_hits);
   CHECK (st.heap != NULL, "no heap pool taken upstream");
+  CHECK (st.warning == NULL, "warning: %s", st.warning->message);
   /* The plane cannot scale: the sink set a 640x480 mode. */
   CHECK (shot.display_width == 640 && shot.display_height == 480,
       "mode %dx%d", shot.display_width, shot.display_height);
@@ -1098,6 +1112,46 @@ test_v4l2_zero_copy (void)
   check_nothing_left ("vivid through dmaheapalloc", &before);
 }
 
+/* Raw video no plane takes: upstream's not-negotiated is preceded by the
+ * sink's warning naming the format, the size and what the display takes. */
+static void
+test_unshowable_format (void)
+{
+  Resources before = resources_now ();
+  Stats st = { 0, };
+  GError *err;
+  const gchar *msg;
+
+  g_print ("unshowable: Y444, which no plane of the display takes\n");
+  err = run_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,format=Y444,"
+      "width=640,height=480 ! dmaheapsink name=sink", &st, 0, NULL, NULL, NULL);
+  CHECK (err != NULL, "no error: the pipeline played");
+  CHECK (st.warning && g_error_matches (st.warning, GST_CORE_ERROR,
+          GST_CORE_ERROR_NEGOTIATION), "warning: %s",
+      st.warning ? st.warning->message : "none");
+  msg = st.warning ? st.warning->message : "";
+  CHECK (strstr (msg, "Y444 640x480") && strstr (msg, CARD)
+      && strstr (msg, "BGRx") && strstr (msg, "videoconvert"),
+      "the warning names neither the format and size asked, nor the "
+      "device, what it takes and the fix: '%s'", msg);
+  CHECK (st.frames_shown == 0, "%" G_GUINT64_FORMAT, st.frames_shown);
+  g_clear_error (&st.warning);
+  g_clear_error (&err);
+
+  g_print ("unshowable: 4096x2160, larger than any plane of the display\n");
+  err = run_pipeline ("videotestsrc num-buffers=5 ! video/x-raw,format=BGRx,"
+      "width=4096,height=2160 ! dmaheapsink name=sink", &st, 0, NULL, NULL,
+      NULL);
+  CHECK (err != NULL, "no error: the pipeline played");
+  msg = st.warning ? st.warning->message : "";
+  CHECK (strstr (msg, "BGRx 4096x2160") && strstr (msg, "videoscale"),
+      "the warning names neither the size asked nor the fix: '%s'", msg);
+  g_clear_error (&st.warning);
+  g_clear_error (&err);
+  g_free (st.heap);
+  check_nothing_left ("unshowable", &before);
+}
+
 static void
 test_not_master (void)
 {
@@ -1391,6 +1445,8 @@ main (int argc, char **argv)
     test_heap_system ();
   if (WANT ("vivid"))
     test_v4l2_zero_copy ();
+  if (WANT ("unshowable"))
+    test_unshowable_format ();
   if (WANT ("master"))
     test_not_master ();
   if (WANT ("settings"))
