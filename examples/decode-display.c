@@ -127,8 +127,9 @@ main (int argc, char **argv)
 {
   App app = { NULL, };
   gint width = 640, height = 480, frames = 30;
-  gboolean no_sync = FALSE;
+  gboolean no_sync = FALSE, no_pin = FALSE;
   gchar *format = NULL, *exec_at_eos = NULL, *stream = NULL, *src, *desc;
+  gchar *pin;
   const gchar *fmt;
   GOptionEntry entries[] = {
     {"width", 'w', 0, G_OPTION_ARG_INT, &width, "Frame width (640)", "W"},
@@ -148,6 +149,10 @@ main (int argc, char **argv)
     {"no-sync", 0, 0, G_OPTION_ARG_NONE, &no_sync,
         "Show every frame as soon as it is decoded (a slow machine or "
           "emulator would otherwise make the decoder drop late frames)", NULL},
+    {"no-pin", 0, 0, G_OPTION_ARG_NONE, &no_pin,
+        "With --stream: no format or size in the caps, the decoder takes "
+          "them from the stream and the display (its caps change before the "
+          "first frame)", NULL},
     {"exec-at-eos", 0, 0, G_OPTION_ARG_STRING, &exec_at_eos,
         "Run CMD while the last frame is on screen", "CMD"},
     {NULL}
@@ -175,7 +180,11 @@ main (int argc, char **argv)
    * converts. GStreamer 1.22 tags RGB streams with sRGB colorimetry, which
    * the v4l2 FWHT decoder refuses: the caps say bt601. */
   fmt = format ? format : "BGRx";
-  if (stream)
+  if (stream && no_pin)
+    src = g_strdup_printf ("multifilesrc location=\"%s\" stop-index=%d "
+        "caps=video/x-fwht,framerate=30/1,colorimetry=bt601", stream,
+        frames - 1);
+  else if (stream)
     src = g_strdup_printf ("multifilesrc location=\"%s\" stop-index=%d "
         "caps=video/x-fwht,width=%d,height=%d,framerate=30/1,"
         "colorimetry=bt601", stream, frames - 1, width, height);
@@ -184,11 +193,13 @@ main (int argc, char **argv)
         "! video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 "
         "! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601",
         frames, fmt, width, height);
+  pin = no_pin ? g_strdup ("") : g_strdup_printf ("! video/x-raw,format=%s ",
+      fmt);
   desc = g_strdup_printf ("%s ! v4l2fwhtdec capture-io-mode=dmabuf-import "
-      "! video/x-raw,format=%s ! dmaheapalloc name=alloc "
-      "! dmaheapsink name=sink sync=%s%s%s", src, fmt,
-      no_sync ? "false" : "true", app.device ? " device=" : "",
+      "%s! dmaheapalloc name=alloc ! dmaheapsink name=sink sync=%s%s%s", src,
+      pin, no_sync ? "false" : "true", app.device ? " device=" : "",
       app.device ? app.device : "");
+  g_free (pin);
   g_free (src);
   g_print ("pipeline: %s\n", desc);
   pipeline = gst_parse_launch_full (desc, NULL, GST_PARSE_FLAG_FATAL_ERRORS,

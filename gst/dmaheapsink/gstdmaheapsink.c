@@ -168,6 +168,8 @@ retry:
   if (ret)
     goto commit_failed;
 
+  /* which frame a dumb buffer holds: the preroll frame comes back */
+  gst_buffer_replace (&self->copied, dumb ? buf : NULL);
   if (dumb)
     gst_kms_count_copy (self, refused);
 
@@ -230,8 +232,9 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
     }
   }
 
-  /* The preroll frame comes back when playing starts: it is on screen. */
-  if (buf == self->displayed && !layout_dirty) {
+  /* The preroll frame comes back when playing starts: it is on screen,
+   * imported or copied. */
+  if ((buf == self->displayed || buf == self->copied) && !layout_dirty) {
     GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is already on screen", buf);
     return GST_FLOW_OK;
   }
@@ -351,6 +354,7 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
 
   gst_buffer_replace (&self->displayed, NULL);
   gst_buffer_replace (&self->pending, NULL);
+  gst_buffer_replace (&self->copied, NULL);
   self->displayed_fb = self->pending_fb = 0;
   self->flip_pending = FALSE;
 
@@ -379,6 +383,7 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
   g_clear_pointer (&self->devpath, g_free);
   self->mode_set_by_us = FALSE;
   self->modeset_pending = FALSE;
+  self->committed_mode_valid = FALSE;
   self->copy_warned = FALSE;
 
   return TRUE;

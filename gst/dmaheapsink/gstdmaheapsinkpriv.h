@@ -94,6 +94,8 @@ struct _GstDmaHeapSink
   drmModeModeInfo mode;
   gboolean modeset_pending;
   gboolean mode_set_by_us;
+  drmModeModeInfo committed_mode;       /* the last mode we committed */
+  gboolean committed_mode_valid;
   guint32 mode_blob;
   gboolean plane_can_scale;
   gboolean plane_fullscreen_only;
@@ -107,6 +109,7 @@ struct _GstDmaHeapSink
   GstKmsDumb dumbs[N_DUMB_BUFFERS];
   gboolean dumbs_fullscreen;
   GstBuffer *displayed;         /* NULL when a dumb buffer is shown */
+  GstBuffer *copied;            /* the frame a shown dumb buffer holds */
   guint32 displayed_fb;
   GstBuffer *pending;
   guint32 pending_fb;

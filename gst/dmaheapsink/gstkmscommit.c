@@ -240,6 +240,10 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
   if (ret)
     return ret;
 
+  if (self->modeset_pending) {
+    self->committed_mode = self->mode;
+    self->committed_mode_valid = TRUE;
+  }
   self->modeset_pending = FALSE;
   gst_buffer_replace (&self->pending, buf);
   self->pending_fb = fb_id;

@@ -216,7 +216,17 @@ gst_kms_configure_output (GstDmaHeapSink * self)
   GST_OBJECT_UNLOCK (self);
 
   crtc_active = self->saved_crtc && self->saved_crtc->mode_valid;
-  self->modeset_pending = FALSE;
+  if (self->modeset_pending) {
+    /* A mode chosen for earlier caps that changed before their first frame
+     * was shown: the CRTC still has the mode from before it (ours, or the
+     * one we found), so choose again from there. */
+    GST_INFO_OBJECT (self, "mode %s was never set: choosing again",
+        self->mode.name);
+    self->modeset_pending = FALSE;
+    self->mode_set_by_us = self->committed_mode_valid;
+    if (self->committed_mode_valid)
+      self->mode = self->committed_mode;
+  }
   if (force || !crtc_active) {
     idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, can_scale);
     if (idx < 0 || !kms_set_mode (self, &self->modes[idx]))
