@@ -428,7 +428,6 @@ describe_video_caps (GstCaps * caps)
 #endif
   for (i = 0; i < G_N_ELEMENTS (fields); i++) {
     const GValue *value = gst_structure_get_value (s, fields[i]);
-
     gchar **parts;
 
     v[i] = value ? gst_value_serialize (value) : g_strdup ("any");
