@@ -54,6 +54,17 @@
 #endif
 
 /*
+ * 6.18 exported dma_heap_add() and friends in namespace DMA_BUF_HEAP (the
+ * string form of MODULE_IMPORT_NS() is older, 6.13); DHE_HAVE_* from the
+ * kernel's Module.symvers (compat.mk).
+ */
+#ifdef DHE_HAVE_KERNEL_HEAP_FRAMEWORK
+#define DHE_IMPORT_NS_DMA_BUF_HEAP()	MODULE_IMPORT_NS("DMA_BUF_HEAP")
+#else
+#define DHE_IMPORT_NS_DMA_BUF_HEAP()
+#endif
+
+/*
  * Largest order the buddy allocator hands out: MAX_PAGE_ORDER (inclusive)
  * from 6.8, MAX_ORDER - 1 before (MAX_ORDER was exclusive until 6.4; on
  * 6.4..6.7 this errs one order low, which is harmless here).

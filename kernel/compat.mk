@@ -8,3 +8,11 @@ ccflags-y += $(call dhe_probe,linux/device/class.h,devnode..const struct device,
 ccflags-y += $(call dhe_probe,linux/module.h,MODULE_INFO.import_ns. ns.$$,DHE_HAVE_IMPORT_NS_STRING)
 ccflags-y += $(call dhe_probe,linux/dma-buf.h,int dma_buf_vmap_unlocked,DHE_HAVE_DMA_BUF_VMAP_UNLOCKED)
 ccflags-y += $(call dhe_probe,linux/device/bus.h,int bus_register_notifier.const struct bus_type,DHE_HAVE_CONST_BUS_TYPE)
+
+# What the kernel exports to modules, from the Module.symvers of the build
+# tree (a declaration in the headers does not say whether a symbol is
+# exported: dma_heap_add() is declared since 5.6 and exported since 6.18).
+dhe_export = $(if $(shell grep -sqw '$(1)' $(objtree)/Module.symvers && echo y),-D$(2))
+
+ccflags-y += $(call dhe_export,dma_heap_add,DHE_HAVE_KERNEL_HEAP_FRAMEWORK)
+ccflags-y += $(call dhe_export,dev_get_cma_area,DHE_HAVE_CMA_EXPORTS)

@@ -7,6 +7,13 @@
  * /dev/dma_heap/<name> (DMA_HEAP_IOCTL_ALLOC, dispatch on _IOC_NR, the
  * size-compat zero fill, the same -EINVAL cases), plus this project's query
  * ioctl, per-heap sysfs accounting and an in-kernel accessor API.
+ *
+ * Where the kernel exports its own framework (6.18+), the heaps are added
+ * to it instead (kernel_framework=1, the default there): /dev/dma_heap/<name>
+ * is then the kernel's node, in its class dma_heap beside its own heaps, and
+ * ours become /dev/dma_heap_ext/<name>, which serve the query (and the
+ * allocation) as before; the sysfs directory stays. The kernel has no
+ * dma_heap_remove(), so such a module can never be unloaded.
  */
 
 #include <linux/cdev.h>
@@ -24,6 +31,9 @@
 #include <linux/uaccess.h>
 
 #include <uapi/linux/dma-heap.h>
+#ifdef DHE_HAVE_KERNEL_HEAP_FRAMEWORK
+#include <linux/dma-heap.h>
+#endif
 
 #include "compat.h"
 #include "fault.h"
@@ -47,6 +57,15 @@ static DEFINE_MUTEX(dhe_heap_list_lock);
 static unsigned int dhe_heap_count;
 
 static struct dma_heap_ext *dhe_heap_find_locked(const char *name);
+
+#ifdef DHE_HAVE_KERNEL_HEAP_FRAMEWORK
+static bool dhe_kernel_framework = true;
+#else
+static bool dhe_kernel_framework;
+#endif
+module_param_named(kernel_framework, dhe_kernel_framework, bool, 0444);
+MODULE_PARM_DESC(kernel_framework,
+		 "Add the heaps to the kernel's own dma-heap framework, where it is exported (6.18+; default there: on). The module then cannot be unloaded; 0 keeps the module's own framework");
 
 /*
  * Lock-free: the counters are read together only for display, and a reader
@@ -305,6 +324,15 @@ static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(flags);
 
+/* who serves /dev/dma_heap/<name>: the class whose node it is */
+static ssize_t framework_show(struct device *dev,
+			      struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%s\n", dhe_kernel_framework ? "dma_heap" :
+			  DHE_CLASS_NAME);
+}
+static DEVICE_ATTR_RO(framework);
+
 static ssize_t pool_bytes_show(struct device *dev,
 			       struct device_attribute *attr, char *buf)
 {
@@ -329,6 +357,7 @@ static struct attribute *dhe_heap_attrs[] = {
 	&dev_attr_max_size.attr,
 	&dev_attr_total_bytes.attr,
 	&dev_attr_free_bytes.attr,
+	&dev_attr_framework.attr,
 	NULL
 };
 
@@ -355,7 +384,10 @@ static const struct attribute_group *dhe_heap_groups[] = {
 static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
 			 umode_t *mode)
 {
-	return kasprintf(GFP_KERNEL, "dma_heap/%s", dev_name(dev));
+	/* with the kernel's framework, /dev/dma_heap/<name> is its node */
+	return kasprintf(GFP_KERNEL, "%s/%s",
+			 dhe_kernel_framework ? "dma_heap_ext" : "dma_heap",
+			 dev_name(dev));
 }
 
 /*
@@ -461,7 +493,56 @@ unlock:
 	return ERR_PTR(ret);
 }
 
-/* The node and sysfs directory of one registered heap. */
+#ifdef DHE_HAVE_KERNEL_HEAP_FRAMEWORK
+static struct dma_buf *dhe_kheap_allocate(struct dma_heap *kheap,
+					  unsigned long len, u32 fd_flags,
+					  u64 heap_flags)
+{
+	return dhe_heap_buffer_alloc(dma_heap_get_drvdata(kheap), len,
+				     fd_flags, heap_flags);
+}
+
+static const struct dma_heap_ops dhe_kheap_ops = {
+	.allocate = dhe_kheap_allocate,
+};
+
+/*
+ * Add @heap to the kernel's framework: the last step of publishing, since it
+ * cannot be undone. The framework keeps @heap (name, ops, priv) for good, so
+ * the first success pins the module until reboot.
+ */
+static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
+{
+	static bool pinned;
+	struct dma_heap_export_info exp_info = {
+		.name = heap->name,
+		.ops = &dhe_kheap_ops,
+		.priv = heap,
+	};
+	struct dma_heap *kheap;
+
+	kheap = dma_heap_add(&exp_info);
+	if (IS_ERR(kheap))
+		return PTR_ERR(kheap);
+	heap->kheap = kheap;
+	if (!pinned) {
+		__module_get(THIS_MODULE);
+		pinned = true;
+		pr_info("dma_heap_ext: heaps added to the kernel's dma-heap framework, which cannot remove them: the module stays loaded until reboot (load it with kernel_framework=0 to be able to unload it)\n");
+	}
+	return 0;
+}
+#else
+static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
+{
+	return -EOPNOTSUPP;
+}
+#endif
+
+/*
+ * The node and sysfs directory of one registered heap, and with the
+ * kernel's framework its node there.
+ */
 static int dhe_heap_publish(struct dma_heap_ext *heap)
 {
 	struct device *dev;
@@ -477,6 +558,16 @@ static int dhe_heap_publish(struct dma_heap_ext *heap)
 		return PTR_ERR(dev);
 	}
 	heap->dev = dev;
+
+	if (dhe_kernel_framework) {
+		ret = dhe_fault(DHE_FAULT_DEVICE) ? -ENOMEM : dhe_heap_add_to_kernel(heap);
+		if (ret) {
+			device_destroy(dhe_class, heap->devt);
+			cdev_del(&heap->cdev);
+			heap->dev = NULL;
+			return ret;
+		}
+	}
 	return 0;
 }
 
@@ -500,8 +591,10 @@ int dhe_heaps_publish(void)
 			published++;
 			continue;
 		}
-		pr_err("dma_heap_ext: cannot create /dev/dma_heap/%s: %d; leaving that heap out\n",
-		       heap->name, ret);
+		pr_err("dma_heap_ext: cannot create /dev/dma_heap/%s%s: %d; leaving that heap out\n",
+		       heap->name,
+		       dhe_kernel_framework ? " in the kernel's framework" : "",
+		       ret);
 		list_del(&heap->node);
 		kref_put(&heap->refcount, dhe_heap_free);
 	}
@@ -640,6 +733,13 @@ EXPORT_SYMBOL_GPL(dma_heap_ext_buffer_alloc);
 int dhe_core_init(void)
 {
 	int ret;
+
+#ifndef DHE_HAVE_KERNEL_HEAP_FRAMEWORK
+	if (dhe_kernel_framework) {
+		pr_err("dma_heap_ext: kernel_framework=1: this kernel does not export its dma-heap framework to modules (dma_heap_add(), 6.18 and later); load without the parameter\n");
+		return -EINVAL;
+	}
+#endif
 
 	ret = dhe_fault(DHE_FAULT_CHRDEV) ? -ENOMEM :
 		alloc_chrdev_region(&dhe_devt, 0, DHE_MAX_HEAPS, DHE_CLASS_NAME);

@@ -17,6 +17,7 @@
 
 #include "include/uapi/linux/dma-heap-ext.h"
 
+struct dma_heap;
 struct dma_heap_ext;
 struct dhe_buffer;
 
@@ -52,6 +53,8 @@ struct dma_heap_ext {
 	dev_t devt;
 	struct cdev cdev;
 	struct device *dev;
+	/* the kernel framework's heap, when added there (kernel_framework=1) */
+	struct dma_heap *kheap;
 
 	atomic64_t buffers;
 	atomic64_t bytes;
@@ -118,6 +121,9 @@ bool dhe_mem_accounting_enabled(void);
 /* contig_heap.c */
 int dhe_contig_heap_init(void);
 void dhe_contig_heap_exit(void);
+
+/* cma_heap.c */
+int dhe_cma_heap_init(void);
 
 /* hint.c */
 int dhe_hint_init(void);

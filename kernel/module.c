@@ -33,6 +33,11 @@ static int __init dhe_init(void)
 	if (ret)
 		goto exit_system_heaps;
 
+	/* only a heap to add: its buffers are CMA's, nothing to undo */
+	ret = dhe_cma_heap_init();
+	if (ret)
+		goto exit_contig_heap;
+
 	ret = dhe_hint_init();
 	if (ret)
 		goto exit_contig_heap;
@@ -72,6 +77,7 @@ static void __exit dhe_exit(void)
 module_init(dhe_init);
 module_exit(dhe_exit);
 
-MODULE_DESCRIPTION("dma-buf heaps with the upstream UAPI: system, uncached, contiguous");
+MODULE_DESCRIPTION("dma-buf heaps with the upstream UAPI: system, uncached, contiguous, CMA");
 MODULE_LICENSE("GPL");
 DHE_IMPORT_NS_DMA_BUF();
+DHE_IMPORT_NS_DMA_BUF_HEAP();

@@ -113,8 +113,8 @@ static void walk_init_point(const char *point)
 
 	for (n = 1; n <= MAX_NTH; n++) {
 		unload();
-		if (ht_run("insmod %s/dma_heap_ext.ko fault_point=%s fault_nth=%u 2>/dev/null",
-			   kmod_dir, point, n) != 0) {
+		if (ht_run("insmod %s/dma_heap_ext.ko %s fault_point=%s fault_nth=%u 2>/dev/null",
+			   kmod_dir, ht_kmod_args(), point, n) != 0) {
 			failed_loads++;
 			if (!CHECK(!ht_module_loaded() && nothing_left(),
 				   "%s call %u fails the load and leaves nothing behind", point, n))
@@ -242,7 +242,7 @@ int main(void)
 	printf("# == failure points of a buffer's life\n");
 	unload();
 	if (!CHECK(ht_extra_ko("dma_heap_ext_test.ko") &&
-		   ht_run("insmod %s/dma_heap_ext.ko && insmod %s", kmod_dir,
+		   ht_run("insmod %s/dma_heap_ext.ko %s && insmod %s", kmod_dir, ht_kmod_args(),
 			  ht_extra_ko("dma_heap_ext_test.ko")) == 0,
 		   "load the module and the test importer"))
 		return 1;

@@ -44,6 +44,13 @@ int ht_heap_is_ours(const char *name)
 	return stat(path, &st) == 0;
 }
 
+const char *ht_kmod_args(void)
+{
+	const char *args = getenv("VM_KMOD_ARGS");
+
+	return args ? args : "";
+}
+
 /* "system" where the kernel has no system heap of its own, else "system-ext" */
 const char *ht_system_heap_name(void)
 {

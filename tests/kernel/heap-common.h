@@ -13,6 +13,8 @@ int ht_check(int cond, const char *what, const char *fmt, ...)
 #define CHECK(cond, ...) ht_check(!!(cond), #cond, __VA_ARGS__)
 
 const char *ht_system_heap_name(void);
+/* the parameters vm-run loaded dma_heap_ext with (--kmod-args), for reloads */
+const char *ht_kmod_args(void);
 int ht_heap_is_ours(const char *name);
 int ht_open_heap(const char *name);
 /* returns 0 or -errno; *fd set on success */

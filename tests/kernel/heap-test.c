@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -416,6 +417,10 @@ static void test_with_test_module(int vgem)
 	test_module_import(tfd, "contiguous", 8 * MiB, 1);
 	if (!ht_heap_is_ours("system") && ht_path_exists("/dev/dma_heap/system"))
 		test_module_import(tfd, "system", 1 * MiB, 0);	/* the kernel's own */
+	if (ht_heap_is_ours("default_cma_region")) {
+		test_module_import(tfd, "default_cma_region", 4096, 1);
+		test_module_import(tfd, "default_cma_region", 8 * MiB + 68 * KiB, 1);
+	}
 
 	test_accessor(tfd, sys_heap, 1 * MiB);
 	test_accessor(tfd, "system-uncached", 64 * KiB);
@@ -960,24 +965,26 @@ static void test_params_at_load(void)
 	section("module parameters at load (insmod, modprobe.d)");
 	snprintf(ko, sizeof(ko), "%s/dma_heap_ext.ko", kmod_dir);
 	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
-		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s", ko, good[i]) == 0, "insmod %s", good[i]);
+		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s %s", ko, ht_kmod_args(), good[i]) == 0,
+		      "insmod %s", good[i]);
 		check_loaded_with("insmod", good[i]);
 	}
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s 2>/dev/null", ko, bad[i]) != 0 && !ht_module_loaded(),
+		CHECK(ht_run("rmmod dma_heap_ext; insmod %s %s %s 2>/dev/null", ko, ht_kmod_args(), bad[i]) != 0 &&
+		      !ht_module_loaded(),
 		      "insmod %s is refused, nothing loaded", bad[i]);
 
 	/* /etc/modprobe.d: the same callbacks, before module_init */
 	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null; d=/lib/modules/$(uname -r)/updates; mkdir -p $d && "
-		     "cp %s $d/ && depmod && echo 'options dma_heap_ext pool_enable=0 pool_max_mb=0' "
-		     "> /etc/modprobe.d/dma-heap-ext-test.conf && modprobe dma_heap_ext", ko) == 0,
+		     "cp %s $d/ && depmod && echo 'options dma_heap_ext pool_enable=0 pool_max_mb=0 %s' "
+		     "> /etc/modprobe.d/dma-heap-ext-test.conf && modprobe dma_heap_ext", ko, ht_kmod_args()) == 0,
 	      "modprobe with options pool_enable=0 pool_max_mb=0 in /etc/modprobe.d");
 	CHECK(param_reads("pool_enable", "N") && param_reads("pool_max_mb", "0"),
 	      "modprobe.d: the parameters took effect");
 	check_loaded_with("modprobe.d", "pool_enable=0 pool_max_mb=0");
 	ht_run("rmmod dma_heap_ext; rm -f /etc/modprobe.d/dma-heap-ext-test.conf "
 	       "/lib/modules/$(uname -r)/updates/dma_heap_ext.ko; depmod");
-	CHECK(ht_run("insmod %s", ko) == 0, "reload with defaults");
+	CHECK(ht_run("insmod %s %s", ko, ht_kmod_args()) == 0, "reload with defaults");
 }
 
 /* Allocations, mappings and frees in flight while the parameters change. */
@@ -1168,7 +1175,7 @@ static void test_mem_accounting(void)
 		      "%s: uncharged (default): 64 x 4 MiB beyond memory.max, memory.current +%llu KiB",
 		      sys, (unsigned long long)((r.full - r.before) / KiB));
 
-	if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko mem_accounting=1", kmod_dir) == 0 &&
+	if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s mem_accounting=1", kmod_dir, ht_kmod_args()) == 0 &&
 		   param_reads("mem_accounting", "Y"), "reload with mem_accounting=1"))
 		return;
 	sys = ht_system_heap_name();
@@ -1188,7 +1195,7 @@ static void test_mem_accounting(void)
 		CHECK(r.err == -ENOMEM && r.full - r.before >= 48 * MiB, "system-uncached: charged too (+%llu KiB, %s)",
 		      (unsigned long long)((r.full - r.before) / KiB), strerror(-r.err));
 	ht_run("rmdir " CG);
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && ht_module_loaded(),
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
 	      "reload with defaults");
 }
 
@@ -1210,7 +1217,7 @@ static void test_name_clash(void)
 		return;
 	/* never dmesg -C: vm-run reads the whole log for reports */
 	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap; insmod %s name=contiguous && "
-		     "insmod %s/dma_heap_ext.ko", ko, kmod_dir) == 0 && ht_module_loaded(),
+		     "insmod %s/dma_heap_ext.ko %s", ko, kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
 	      "dma_heap_ext loads while another driver has /dev/dma_heap/contiguous");
 	CHECK(!ht_heap_is_ours("contiguous") && ht_heap_is_ours("system-uncached") && ht_heap_is_ours(sys_heap),
 	      "that heap is refused, the others are there");
@@ -1223,7 +1230,7 @@ static void test_name_clash(void)
 		pclose(f);
 	}
 	CHECK(out[0] && !strstr(out, " ours:"), "list-heaps does not call the foreign node ours: %s", out);
-	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 &&
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 &&
 	      ht_heap_is_ours("contiguous"), "with the other driver gone, the contiguous heap is ours again");
 }
 
@@ -1237,7 +1244,7 @@ static void test_contig_after_reloads(void)
 
 	section("contiguous max_size after reloads");
 	for (i = 0; i < 4; i++) {
-		if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0,
+		if (!CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0,
 			   "reload %d", i + 1))
 			return;
 		max = ht_sysfs_u64("contiguous", "max_size");
@@ -1284,16 +1291,183 @@ static void test_lifetime(void)
 	CHECK(ht_run("rmmod dma_heap_ext") == 0 && !ht_module_loaded(), "unload succeeds once all is closed");
 	CHECK(!ht_path_exists("/dev/dma_heap/system-uncached") && !ht_path_exists("/sys/kernel/dma_heap_ext"),
 	      "nodes and sysfs gone after unload");
-	CHECK(ht_run("insmod %s/dma_heap_ext.ko contig_size_mb=8 pool_max_mb=16", kmod_dir) == 0,
+	CHECK(ht_run("insmod %s/dma_heap_ext.ko %s contig_size_mb=8 pool_max_mb=16", kmod_dir, ht_kmod_args()) == 0,
 	      "reload with contig_size_mb=8");
 	CHECK(ht_sysfs_u64("contiguous", "total_bytes") == 8 * MiB, "contiguous heap is 8 MiB after reload");
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=0", kmod_dir) == 0 &&
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s contig_size_mb=0", kmod_dir, ht_kmod_args()) == 0 &&
 	      !ht_path_exists("/dev/dma_heap/contiguous"), "contig_size_mb=0: no contiguous heap");
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko contig_size_mb=100000", kmod_dir) == 0 &&
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s contig_size_mb=100000", kmod_dir, ht_kmod_args()) == 0 &&
 	      !ht_path_exists("/dev/dma_heap/contiguous") && ht_path_exists("/dev/dma_heap/system-uncached"),
 	      "contig_size_mb beyond RAM: module loads without a contiguous heap");
-	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko", kmod_dir) == 0 && ht_module_loaded(),
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
 	      "reload with defaults");
+}
+
+
+/* ---- the CMA heap: 7.x, booted with cma=64M (tests/kernel/meson.build) ---- */
+
+#define CMA_HEAP "default_cma_region"
+
+/* Whether this kernel must have our CMA heap: the matrix's 7.x exports CMA. */
+static int want_cma_heap(void)
+{
+	const char *k = getenv("VM_KERNEL");
+
+	return k && !strncmp(k, "7.", 2);
+}
+
+static void test_cma_heap(void)
+{
+	uint64_t cma_kib = meminfo_kib("CmaTotal:");
+	struct dma_heap_ext_info info;
+	int fds[256], n = 0, fd, hfd, ret = 0, i;
+
+	section("CMA heap (" CMA_HEAP ")");
+	if (!want_cma_heap()) {
+		CHECK(!ht_path_exists("/dev/dma_heap/" CMA_HEAP),
+		      "no " CMA_HEAP " on %s: the kernel exports no CMA allocator to modules", getenv("VM_KERNEL"));
+		return;
+	}
+	if (!CHECK(ht_heap_is_ours(CMA_HEAP) && cma_kib == 64 * 1024,
+		   CMA_HEAP " is ours, on the 64 MiB CMA area of cma=64M (CmaTotal %llu KiB)",
+		   (unsigned long long)cma_kib))
+		return;
+
+	hfd = ht_open_heap(CMA_HEAP);
+	memset(&info, 0xff, sizeof(info));
+	ret = ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info);
+	CHECK(ret == 0 &&
+	      (info.flags & DMA_HEAP_EXT_FLAG_CONTIGUOUS) && (info.flags & DMA_HEAP_EXT_FLAG_CACHED) &&
+	      info.flags == ht_sysfs_u64(CMA_HEAP, "flags") && ht_sysfs_u64(CMA_HEAP, "contiguous") == 1 &&
+	      info.alignment == 4096 && !info.reserved[0],
+	      CMA_HEAP ": the query says contiguous=1, cached (flags 0x%llx)", (unsigned long long)info.flags);
+	close(hfd);
+
+	test_buffer(CMA_HEAP, 4 * KiB);
+	test_buffer(CMA_HEAP, 1 * MiB + 68 * KiB);
+	test_buffer(CMA_HEAP, 16 * MiB);
+	test_zeroing_reuse(CMA_HEAP, 1 * MiB);
+
+	/* exhaustion: the area, less what other users hold, then ENOMEM */
+	while (n < 256) {
+		ret = ht_alloc_name(CMA_HEAP, 1 * MiB, &fds[n]);
+		if (ret)
+			break;
+		n++;
+	}
+	CHECK(ret == -ENOMEM && n >= 48 && n <= 64,
+	      CMA_HEAP ": %d x 1 MiB of the 64 MiB area, then a clean ENOMEM (%d)", n, ret);
+	CHECK(ht_alloc_name(CMA_HEAP, 4 * MiB, &fd) == -ENOMEM, CMA_HEAP ": a 4 MiB buffer fails while full");
+	CHECK(ht_sysfs_u64(CMA_HEAP, "buffers") == (uint64_t)n, CMA_HEAP ": sysfs counts %d live buffers", n);
+	for (i = 0; i < n; i++)
+		close(fds[i]);
+	CHECK(accounting_idle(CMA_HEAP), CMA_HEAP ": all freed");
+	if (CHECK(ht_alloc_name(CMA_HEAP, 32 * MiB, &fd) == 0, CMA_HEAP ": recovered: one 32 MiB buffer"))
+		close(fd);
+	test_threads(CMA_HEAP, 4, 100);
+	CHECK(accounting_idle(CMA_HEAP), CMA_HEAP ": no live buffers, 0 bytes");
+}
+
+/*
+ * The kernel's own framework (heap-test --kernel-framework, after the rest:
+ * the module cannot be unloaded afterwards). Where dma_heap_add() is
+ * exported (the matrix's 7.x), the defaults add every heap there: the
+ * kernel's nodes allocate from ours, /dev/dma_heap_ext/<name> answers the
+ * query, and unloading is refused. Elsewhere the parameter is refused.
+ */
+static int read_devno(const char *path, char *buf, size_t len)
+{
+	if (ht_sysfs_read(path, buf, len) <= 0)
+		return -1;
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int node_devno_is(const char *node, const char *sysdev)
+{
+	char want[32], have[32];
+	struct stat st;
+
+	if (read_devno(sysdev, want, sizeof(want)) || stat(node, &st) || !S_ISCHR(st.st_mode))
+		return 0;
+	snprintf(have, sizeof(have), "%u:%u", major(st.st_rdev), minor(st.st_rdev));
+	return !strcmp(have, want);
+}
+
+static void test_kernel_framework(void)
+{
+	const char *heaps[] = { sys_heap, "system-uncached", "contiguous", CMA_HEAP };
+	char p[256], q[256], buf[64];
+	struct dma_heap_ext_info info;
+	uint64_t *map;
+	int h, hfd, fd, ret;
+
+	section("the kernel's own heap framework (kernel_framework)");
+	if (!want_cma_heap()) {
+		CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko kernel_framework=1 2>/dev/null",
+			     kmod_dir) != 0 && !ht_module_loaded(),
+		      "kernel_framework=1 is refused on %s (dma_heap_add() not exported), nothing loaded",
+		      getenv("VM_KERNEL"));
+		CHECK(ht_run("dmesg | grep -q 'does not export its dma-heap framework'") == 0,
+		      "the kernel log says why");
+		CHECK(ht_run("insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0, "reload");
+		return;
+	}
+	/* charged, for the udev rule's test that follows (run-vm-tests.sh) */
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko mem_accounting=1", kmod_dir) == 0 &&
+	      ht_module_loaded(), "reload with mem_accounting=1, kernel_framework at its default");
+	CHECK(param_reads("kernel_framework", "Y"), "kernel_framework is on by default where dma_heap_add() is exported");
+	CHECK(ht_sysfs_u64(sys_heap, "charged") == 1 && ht_sysfs_u64("system-uncached", "charged") == 1 &&
+	      ht_sysfs_u64("contiguous", "charged") == 0 && ht_sysfs_u64(CMA_HEAP, "charged") == 0,
+	      "the system heaps are charged, contiguous and CMA not");
+	for (h = 0; h < 4; h++) {
+		snprintf(p, sizeof(p), "/sys/class/dma_heap_ext/%s/framework", heaps[h]);
+		CHECK(ht_sysfs_read(p, buf, sizeof(buf)) > 0 && !strcmp(buf, "dma_heap\n"),
+		      "%s: sysfs framework says dma_heap", heaps[h]);
+		snprintf(p, sizeof(p), "/dev/dma_heap/%s", heaps[h]);
+		snprintf(q, sizeof(q), "/sys/class/dma_heap/%s/dev", heaps[h]);
+		CHECK(node_devno_is(p, q), "%s: /dev/dma_heap/%s is the kernel's node (class dma_heap)", heaps[h], heaps[h]);
+		snprintf(p, sizeof(p), "/dev/dma_heap_ext/%s", heaps[h]);
+		snprintf(q, sizeof(q), "/sys/class/dma_heap_ext/%s/dev", heaps[h]);
+		CHECK(node_devno_is(p, q), "%s: /dev/dma_heap_ext/%s is ours", heaps[h], heaps[h]);
+
+		/* the kernel's node allocates from our heap */
+		hfd = ht_open_heap(heaps[h]);
+		if (CHECK(hfd >= 0 && ht_alloc(hfd, 1 * MiB, O_RDWR, &fd) == 0,
+			  "%s: 1 MiB through the kernel's node", heaps[h])) {
+			CHECK(ht_sysfs_u64(heaps[h], "buffers") == 1 && ht_sysfs_u64(heaps[h], "bytes") == MiB,
+			      "%s: ... counted in our sysfs", heaps[h]);
+			map = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (CHECK(map != MAP_FAILED, "%s: mmap", heaps[h])) {
+				CHECK(map[0] == 0 && map[MiB / 8 - 1] == 0, "%s: zeroed", heaps[h]);
+				map[7] = 0x5a5a;
+				CHECK(map[7] == 0x5a5a, "%s: writable", heaps[h]);
+				munmap(map, MiB);
+			}
+			close(fd);
+		}
+		errno = 0;
+		CHECK(ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info) < 0 && errno == EINVAL,
+		      "%s: the kernel's node answers the query with EINVAL", heaps[h]);
+		close(hfd);
+
+		/* the query on our node */
+		snprintf(p, sizeof(p), "/dev/dma_heap_ext/%s", heaps[h]);
+		hfd = open(p, O_RDONLY | O_CLOEXEC);
+		memset(&info, 0xff, sizeof(info));
+		ret = hfd >= 0 ? ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info) : -1;
+		CHECK(ret == 0 &&
+		      info.flags == ht_sysfs_u64(heaps[h], "flags") && info.buffers == 0,
+		      "%s: /dev/dma_heap_ext/%s answers the query (flags 0x%llx), no live buffer",
+		      heaps[h], heaps[h], (unsigned long long)info.flags);
+		if (hfd >= 0)
+			close(hfd);
+	}
+	CHECK(ht_path_exists("/sys/class/dma_heap/system") && !ht_heap_is_ours("system"),
+	      "the kernel's own system heap is there beside ours");
+	CHECK(ht_run("rmmod dma_heap_ext 2>/dev/null") != 0 && ht_module_loaded(),
+	      "unloading is refused: the kernel's framework cannot remove heaps");
+	CHECK(ht_run("dmesg | grep -q 'stays loaded until reboot'") == 0, "the kernel log says so");
 }
 
 int main(int argc, char **argv)
@@ -1309,6 +1483,12 @@ int main(int argc, char **argv)
 	if (!kmod_dir || geteuid() != 0) {
 		printf("# needs root and VM_KMOD_DIR: run through tools/vm/vm-run\n");
 		return 77;
+	}
+	sys_heap = ht_system_heap_name();
+	if (argc > 1 && !strcmp(argv[1], "--kernel-framework")) {
+		test_kernel_framework();
+		printf("# %d failure(s)\n", ht_failures);
+		return ht_failures ? 1 : 0;
 	}
 
 	section("heaps present");
@@ -1384,6 +1564,7 @@ int main(int argc, char **argv)
 
 	section("contiguous heap exhaustion");
 	test_contig_exhaustion();
+	test_cma_heap();
 
 	test_pool();
 

@@ -10,7 +10,8 @@ status=0
 "$1" || status=1
 
 echo "# == random operations"
-insmod "$VM_KMOD_DIR/dma_heap_ext.ko" || { echo "not ok - reload dma_heap_ext"; exit 1; }
+insmod "$VM_KMOD_DIR/dma_heap_ext.ko" $VM_KMOD_ARGS || { echo "not ok - reload dma_heap_ext"; exit 1; }
 if [ -e /sys/class/dma_heap_ext/system ]; then sys=system; else sys=system-ext; fi
-"$2" --seconds "${3:-20}" ${FUZZ_SEED:+--seed "$FUZZ_SEED"} $sys system-uncached contiguous || status=1
+[ -e /sys/class/dma_heap_ext/default_cma_region ] && cma=default_cma_region
+"$2" --seconds "${3:-20}" ${FUZZ_SEED:+--seed "$FUZZ_SEED"} $sys system-uncached contiguous ${cma:-} || status=1
 exit $status
