@@ -17,7 +17,10 @@
  * it is with this project's DMA_HEAP_EXT_IOC_QUERY ioctl; heaps of the
  * upstream kernel answer EINVAL or ENOTTY, and their properties are then
  * guessed from what their names mean where they are found (`system`,
- * `linux,cma`, `reserved`, `carveout_*`, ...).
+ * `linux,cma`, `reserved`, `carveout_*`, ...). Where this project's module
+ * added its heaps to the kernel's own framework (7.x), the kernel's node
+ * knows no query: the module's node of the same name in /dev/dma_heap_ext
+ * answers it.
  *
  * The environment variable `GST_DMA_HEAP_DIR` replaces /dev/dma_heap and
  * `GST_DMA_HEAP_SYSFS_DIR` replaces /sys, for systems that mount them
@@ -230,30 +233,109 @@ heap_info_from_query (GstDmaHeapInfo * info, const struct dma_heap_ext_info *q)
   info->queried = TRUE;
 }
 
-/* Fills @info from the open heap @fd: the kernel's answer, or the meaning of
- * the name when the heap does not implement the query. */
-static void
-heap_info_query_fd (GstDmaHeapInfo * info, gint fd)
+static gint
+heap_query_ioctl (gint fd, struct dma_heap_ext_info *q)
 {
-  struct dma_heap_ext_info q;
   gint ret;
 
-  memset (&q, 0, sizeof (q));
+  memset (q, 0, sizeof (*q));
   do {
-    ret = ioctl (fd, DMA_HEAP_EXT_IOC_QUERY, &q);
+    ret = ioctl (fd, DMA_HEAP_EXT_IOC_QUERY, q);
   } while (ret < 0 && errno == EINTR);
 
-  if (ret == 0) {
+  return ret;
+}
+
+/* Reads the first line of a small sysfs file; NULL when it cannot. */
+static gchar *
+read_sysfs_line (const gchar * path)
+{
+  gchar *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return NULL;
+  g_strchomp (contents);
+  return contents;
+}
+
+/* A heap that this project's module added to the kernel's own framework
+ * (kernel_framework=1, 7.x) is served by the kernel's node, which knows only
+ * the allocation; the module answers the query on its own node of that
+ * name, dma_heap_ext/<name> beside the heap directory. It is the same heap
+ * when the module says it is in the kernel's framework (sysfs attribute
+ * "framework") and the node in the heap directory is the kernel's node of
+ * that name (class dma_heap; the kernel keeps the names there unique). */
+static gboolean
+heap_info_query_kernel_framework (GstDmaHeapInfo * info, dev_t rdev)
+{
+  struct dma_heap_ext_info q;
+  gchar *path, *framework, *devno, *want, *dir, *node;
+  gboolean same;
+  gint fd, ret;
+
+  path = g_build_filename (sysfs_dir (), "class", "dma_heap_ext", info->name,
+      "framework", NULL);
+  framework = read_sysfs_line (path);
+  g_free (path);
+  path = g_build_filename (sysfs_dir (), "class", "dma_heap", info->name,
+      "dev", NULL);
+  devno = read_sysfs_line (path);
+  g_free (path);
+  want = g_strdup_printf ("%u:%u", major (rdev), minor (rdev));
+  same = g_strcmp0 (framework, "dma_heap") == 0 && g_strcmp0 (devno, want) == 0;
+  g_free (framework);
+  g_free (devno);
+  g_free (want);
+  if (!same)
+    return FALSE;
+
+  dir = g_path_get_dirname (gst_dma_heap_get_dir ());
+  node = g_build_filename (dir, "dma_heap_ext", info->name, NULL);
+  g_free (dir);
+  fd = open (node, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    GST_WARNING ("heap %s is dma_heap_ext's in the kernel's framework, but "
+        "its query node %s cannot be opened (%s): guessing from its name; "
+        "the udev rule " GST_DMA_HEAP_UDEV_RULE " gives group 'video' access",
+        info->name, node, g_strerror (errno));
+    g_free (node);
+    return FALSE;
+  }
+  ret = heap_query_ioctl (fd, &q);
+  if (ret == 0)
+    heap_info_from_query (info, &q);
+  else
+    GST_WARNING ("querying heap %s through %s failed: %s", info->name, node,
+        g_strerror (errno));
+  close (fd);
+  g_free (node);
+
+  return ret == 0;
+}
+
+/* Fills @info from the open heap @fd (the node @rdev): the kernel's answer,
+ * or the meaning of the name when the heap does not implement the query. */
+static void
+heap_info_query_fd (GstDmaHeapInfo * info, gint fd, dev_t rdev)
+{
+  struct dma_heap_ext_info q;
+  gint err;
+
+  if (heap_query_ioctl (fd, &q) == 0) {
     heap_info_from_query (info, &q);
     return;
   }
+  err = errno;
+  if ((err == EINVAL || err == ENOTTY)
+      && heap_info_query_kernel_framework (info, rdev))
+    return;
 
-  if (errno == EINVAL || errno == ENOTTY)
+  if (err == EINVAL || err == ENOTTY)
     GST_DEBUG ("heap %s does not answer the query: guessing from its name",
         info->name);
   else
     GST_WARNING ("querying heap %s failed: %s; guessing from its name",
-        info->name, g_strerror (errno));
+        info->name, g_strerror (err));
   heap_info_guess_from_name (info);
 }
 
@@ -392,7 +474,7 @@ gst_dma_heap_info_query (const gchar * heap_name, GError ** error)
         info->path, g_strerror (errno));
     return info;
   }
-  heap_info_query_fd (info, fd);
+  heap_info_query_fd (info, fd, st.st_rdev);
   close (fd);
 
   return info;
