@@ -11,12 +11,22 @@
  * Run as root inside the VM (tools/vm/vm-run): it toggles the pool through
  * /sys/module/dma_heap_ext/parameters/pool_enable.
  *
- *   heap-bench [-a] [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]
+ *   heap-bench [-a] [-t] [-p HZ] [-n ITERATIONS] [-m MAP_ITERATIONS]
+ *              [-s KIB,KIB...] [-w WARMUP] [-b MIB[,ROUNDS]]
  *
  * -a: also time the kernel's heap a second time (noise reference);
- * -n: iterations of alloc + close per size and method (default 1000);
+ * -t: the second table writes every page of the mapping (what a producer
+ *     does with a frame) before unmapping;
+ * -p: pace the allocations at HZ per second (30: a pipeline's frame rate),
+ *     the time between them left to the heap's background work;
+ * -n: iterations of alloc + close per size and method (default 1000; 0
+ *     skips that table);
  * -m: of alloc + mmap + munmap + close (default 200; 0 skips that table);
- * -s: sizes in KiB (default 4,1024,8192,32768).
+ * -s: sizes in KiB (default 4,1024,8192,32768);
+ * -b: one buffer of MIB, mmap'ed and every page written, ours (no pool)
+ *     against the kernel's heap, ROUNDS times (default 3) interleaved:
+ *     where the kernel maps page by page at fault time (6.12) and where it
+ *     maps whole chunks at mmap time (6.19+, 7.3), as ours does everywhere.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -55,6 +65,9 @@ struct stat_result {
 };
 
 static int iterations = 1000, warmup = 20, map_iterations = 200;
+/* -t: write every page while mapped; -p: microseconds between allocations */
+static int touch_pages;
+static double pace_us, next_slot_us;
 
 static double now_us(void)
 {
@@ -110,11 +123,38 @@ static int udmabuf_alloc(int dev, size_t len)
 	return fd;
 }
 
+/* Write one word in every page of @p. */
+static void touch(volatile uint8_t *p, size_t len)
+{
+	size_t off;
+
+	for (off = 0; off < len; off += 4096)
+		p[off] = (uint8_t)off | 1;
+}
+
+/* -p: wait for the next slot of the pace; the wait is not timed. */
+static void pace(void)
+{
+	double now;
+
+	if (pace_us <= 0)
+		return;
+	now = now_us();
+	if (now < next_slot_us) {
+		usleep((useconds_t)(next_slot_us - now));
+		now = now_us();
+	}
+	next_slot_us = (next_slot_us > now ? next_slot_us : now) + pace_us;
+}
+
 /* One timed alloc (+ optional map) + close; returns µs or -1. */
 static double one(enum method m, int fd_src, size_t len, int map, void *scratch)
 {
-	double t0 = now_us();
+	double t0;
 	int fd;
+
+	pace();
+	t0 = now_us();
 
 	if (m == MEMSET) {
 		memset(scratch, 0, len);
@@ -131,6 +171,8 @@ static double one(enum method m, int fd_src, size_t len, int map, void *scratch)
 			close(fd);
 			return -1;
 		}
+		if (touch_pages)
+			touch(p, len);
 		munmap(p, len);
 	}
 	close(fd);
@@ -244,8 +286,13 @@ static void table(int map, int ours, int kernel, int udma)
 	size_t s;
 	int m;
 
-	printf("\n%s: median and p99 in microseconds, %d iterations (+%d warm-up)\n",
-	       map ? "alloc + mmap + munmap + close" : "alloc + close", iterations, warmup);
+	printf("\n%s: median and p99 in microseconds, %d iterations (+%d warm-up)%s\n",
+	       map ? (touch_pages ? "alloc + mmap + write every page + munmap + close" :
+		      "alloc + mmap + munmap + close") : "alloc + close", iterations, warmup,
+	       pace_us > 0 ? ", paced" : "");
+	if (pace_us > 0)
+		printf("(one allocation every %.1f ms; an allocation that takes longer delays the next)\n",
+		       pace_us / 1e3);
 	printf("%-7s |", "size");
 	for (m = 0; m < N_METHODS; m++)
 		if (shown(m, map))
@@ -302,15 +349,93 @@ static void table(int map, int ours, int kernel, int udma)
 	}
 }
 
+static int cmp_double_n(double *v, int n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n / 2;
+}
+
+/*
+ * -b: alloc, then mmap + write every page, then munmap + close of one large
+ * buffer, ours (pool off: the buffer would not fit anyway) and the kernel's,
+ * in turn; medians of @rounds in milliseconds.
+ */
+static void big_buffer(int ours, int kernel, size_t len, int rounds)
+{
+	int fds[2] = { ours, kernel }, n = kernel >= 0 ? 2 : 1, i, j;
+	double t[2][3][16];
+	const char *names[2] = { "ext", "kernel heap" };
+
+	if (rounds > 16)
+		rounds = 16;
+	write_str(POOL_ENABLE, "0");
+	printf("\n%zu MiB buffer: alloc / mmap + write every page / munmap + close, median of %d, ms\n",
+	       len >> 20, rounds);
+	for (i = 0; i < rounds; i++) {
+		for (j = 0; j < n; j++) {
+			int k = (i & 1) ? n - 1 - j : j;
+			double t0 = now_us(), t1, t2;
+			int fd = heap_alloc(fds[k], len);
+			void *p;
+
+			if (fd < 0) {
+				printf("%s: allocation of %zu MiB failed: %s\n", names[k], len >> 20,
+				       strerror(errno));
+				return;
+			}
+			t1 = now_us();
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED) {
+				printf("%s: mmap failed: %s\n", names[k], strerror(errno));
+				close(fd);
+				return;
+			}
+			touch(p, len);
+			t2 = now_us();
+			munmap(p, len);
+			close(fd);
+			t[k][0][i] = (t1 - t0) / 1e3;
+			t[k][1][i] = (t2 - t1) / 1e3;
+			t[k][2][i] = (now_us() - t2) / 1e3;
+		}
+	}
+	printf("%-12s | %10s | %18s | %14s\n", "heap", "alloc", "mmap + write pages", "munmap + close");
+	for (j = 0; j < n; j++) {
+		int m = cmp_double_n(t[j][0], rounds);
+
+		cmp_double_n(t[j][1], rounds);
+		cmp_double_n(t[j][2], rounds);
+		printf("%-12s | %10.1f | %18.1f | %14.1f\n", names[j], t[j][0][m], t[j][1][m], t[j][2][m]);
+	}
+	if (n == 2)
+		printf("mmap + write pages, ext / kernel heap: %.3fx\n",
+		       t[0][1][cmp_double_n(t[0][1], rounds)] / t[1][1][cmp_double_n(t[1][1], rounds)]);
+	write_str(POOL_ENABLE, "1");
+	fflush(stdout);
+}
+
 int main(int argc, char **argv)
 {
 	const char *sys = is_ours("system") ? "system" : "system-ext";
 	char path[128];
-	int opt, ours, kernel = -1, udma;
+	int opt, ours, kernel = -1, udma, big_rounds = 3;
+	size_t big = 0;
 
-	while ((opt = getopt(argc, argv, "an:m:s:w:")) != -1) {
+	while ((opt = getopt(argc, argv, "ab:tp:n:m:s:w:")) != -1) {
 		if (opt == 'a') {
 			aa_reference = 1;
+		} else if (opt == 'b') {
+			char *rounds = strchr(optarg, ',');
+
+			big = strtoull(optarg, NULL, 0) << 20;
+			if (rounds)
+				big_rounds = atoi(rounds + 1);
+		} else if (opt == 't') {
+			touch_pages = 1;
+		} else if (opt == 'p') {
+			double hz = atof(optarg);
+
+			pace_us = hz > 0 ? 1e6 / hz : -1;
 		} else if (opt == 's') {
 			char *tok = strtok(optarg, ",");
 
@@ -323,12 +448,14 @@ int main(int argc, char **argv)
 		else if (opt == 'w')
 			warmup = atoi(optarg);
 		else {
-			fprintf(stderr, "usage: %s [-a] [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-a] [-t] [-p HZ] [-n ITERATIONS] [-m MAP_ITERATIONS] [-s KIB,KIB...] [-w WARMUP] [-b MIB[,ROUNDS]]\n",
+				argv[0]);
 			return 2;
 		}
 	}
-	if (iterations < 1 || map_iterations < 0 || warmup < 0) {
-		fprintf(stderr, "bad iteration counts\n");
+	if (iterations < 0 || map_iterations < 0 || warmup < 0 || pace_us < 0 || big_rounds < 1 ||
+	    (big && big >> 20 == 0)) {
+		fprintf(stderr, "bad iteration counts, pace, rounds or buffer size: all must be positive (-n and -m may be 0)\n");
 		return 2;
 	}
 
@@ -348,7 +475,10 @@ int main(int argc, char **argv)
 	       sys, kernel >= 0 ? "/dev/dma_heap/system" : "absent",
 	       udma >= 0 ? "/dev/udmabuf" : "absent");
 	printf("ratios: median of ours / median of the kernel's system heap (pool_max_mb=128)\n");
-	table(0, ours, kernel, udma);
+	if (big)
+		big_buffer(ours, kernel, big, big_rounds);
+	if (iterations > 0)
+		table(0, ours, kernel, udma);
 	if (map_iterations > 0) {
 		iterations = map_iterations;
 		table(1, ours, kernel, udma);
