@@ -7,13 +7,17 @@
 #   time, 7.3 whole chunks at mmap time);
 # - on 7.3 also alloc + mmap + write every page + close at 1, 8 and 32 MiB,
 #   paced at 30 allocations per second and unpaced, ours without and with
-#   the page pool against the kernel's system heap.
+#   the page pool against the kernel's system heap; and 32 MiB paced at
+#   5/s: under TCG one 32 MiB allocation + write takes longer than 1/30 s,
+#   so 30/s leaves the heap no time between allocations, as a real
+#   machine's would.
 set -eu
 echo "# kernel $(uname -r)"
-"$1" -b 512,3 -n 0 -m 0
+"$1" -b 512,7 -n 0 -m 0
 case "${VM_KERNEL:-}" in
 7.*)
 	"$1" -n 0 -m 100 -w 10 -t -p 30 -s 1024,8192,32768
 	"$1" -n 0 -m 100 -w 10 -t -s 1024,8192,32768
+	"$1" -n 0 -m 60 -w 5 -t -p 5 -s 32768
 	;;
 esac
