@@ -1232,6 +1232,16 @@ static void test_name_clash(void)
 	CHECK(out[0] && !strstr(out, " ours:"), "list-heaps does not call the foreign node ours: %s", out);
 	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 &&
 	      ht_heap_is_ours("contiguous"), "with the other driver gone, the contiguous heap is ours again");
+
+	/* a kernel with upstream's CMA heap keeps its default_cma_region */
+	if (!ht_heap_is_ours("default_cma_region"))
+		return;
+	CHECK(ht_run("rmmod dma_heap_ext; insmod %s name=default_cma_region && insmod %s/dma_heap_ext.ko %s",
+		     ko, kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded() &&
+	      !ht_heap_is_ours("default_cma_region") && ht_heap_is_ours("contiguous"),
+	      "another driver's default_cma_region: ours is left out, the other heaps load");
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 &&
+	      ht_heap_is_ours("default_cma_region"), "with it gone, default_cma_region is ours again");
 }
 
 /* ---- lifetime ---- */
