@@ -524,7 +524,6 @@ static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
 	kheap = dma_heap_add(&exp_info);
 	if (IS_ERR(kheap))
 		return PTR_ERR(kheap);
-	heap->kheap = kheap;
 	if (!pinned) {
 		__module_get(THIS_MODULE);
 		pinned = true;

@@ -17,7 +17,6 @@
 
 #include "include/uapi/linux/dma-heap-ext.h"
 
-struct dma_heap;
 struct dma_heap_ext;
 struct dhe_buffer;
 
@@ -53,8 +52,6 @@ struct dma_heap_ext {
 	dev_t devt;
 	struct cdev cdev;
 	struct device *dev;
-	/* the kernel framework's heap, when added there (kernel_framework=1) */
-	struct dma_heap *kheap;
 
 	atomic64_t buffers;
 	atomic64_t bytes;

@@ -246,7 +246,7 @@ heap_query_ioctl (gint fd, struct dma_heap_ext_info *q)
   return ret;
 }
 
-/* Reads the first line of a small sysfs file; NULL when it cannot. */
+/* Reads a small sysfs file, whitespace stripped; NULL when it cannot. */
 static gchar *
 read_sysfs_line (const gchar * path)
 {
@@ -254,7 +254,7 @@ read_sysfs_line (const gchar * path)
 
   if (!g_file_get_contents (path, &contents, NULL, NULL))
     return NULL;
-  g_strchomp (contents);
+  g_strstrip (contents);
   return contents;
 }
 
@@ -804,11 +804,11 @@ gst_dma_heap_hint_for_device (const gchar * device_node_path)
 
   hint_path = g_strdup_printf ("%s/kernel/dma_heap_ext/hints/%s:%s",
       sysfs_dir (), bus, device);
-  if (!g_file_get_contents (hint_path, &contents, NULL, NULL)) {
+  contents = read_sysfs_line (hint_path);
+  if (!contents) {
     GST_DEBUG ("no hint for %s (%s)", device_node_path, hint_path);
     goto out;
   }
-  g_strstrip (contents);
 
   if (heap_name_is_valid (contents)) {
     gchar *heap_path = g_build_filename (gst_dma_heap_get_dir (), contents,
