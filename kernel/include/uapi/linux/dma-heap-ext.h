@@ -3,7 +3,7 @@
  * dma-heap-ext: this project's extensions to the upstream dma-buf heap UAPI.
  *
  * Not an upstream header. The upstream UAPI (<linux/dma-heap.h>,
- * DMA_HEAP_IOC_ALLOC = _IOWR('H', 0x0, struct dma_heap_allocation_data)) is
+ * DMA_HEAP_IOCTL_ALLOC = _IOWR('H', 0x0, struct dma_heap_allocation_data)) is
  * served unchanged by the dma_heap_ext module; this file adds only what
  * upstream lacks. Userspace includes it beside <linux/dma-heap.h>.
  *
