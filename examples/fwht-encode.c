@@ -26,15 +26,18 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-/* GStreamer format names of the packed and planar layouts vicodec takes */
+/* GStreamer format names of the packed and planar layouts vicodec takes.
+ * Both name bytes in memory order for these, but V4L2's 32-bit RGB names
+ * are little-endian words: GStreamer's BGRx (B, G, R, x in memory) is
+ * V4L2_PIX_FMT_XBGR32, not XRGB32 (x, R, G, B). */
 static const struct
 {
   const gchar *gst;
   guint32 v4l2;
   guint num, den;               /* bytes per pixel over the whole frame */
 } formats[] = {
-  {"BGRx", V4L2_PIX_FMT_XRGB32, 4, 1},
-  {"BGRA", V4L2_PIX_FMT_ARGB32, 4, 1},
+  {"BGRx", V4L2_PIX_FMT_XBGR32, 4, 1},
+  {"BGRA", V4L2_PIX_FMT_ABGR32, 4, 1},
   {"RGB", V4L2_PIX_FMT_RGB24, 3, 1},
   {"NV12", V4L2_PIX_FMT_NV12, 3, 2},
   {"I420", V4L2_PIX_FMT_YUV420, 3, 2},
