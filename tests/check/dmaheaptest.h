@@ -48,6 +48,28 @@ dmaheap_test_skip_or_fail (const gchar * what)
   exit (DMAHEAP_TEST_SKIP);
 }
 
+/* libcheck has no per-test skip. A test that cannot run here (@missing
+ * says why; NULL when it can) is left out of the suite and says SKIP with
+ * the reason, so it is never counted as passed; where nothing may be
+ * missing (DMAHEAP_TEST_REQUIRE=1) it is added all the same and fails on
+ * what it lacks. Use instead of tcase_add_test(). */
+#define dmaheap_test_add_test_unless(tc, tf, missing) \
+    dmaheap_test_add_test_named ((tc), (tf), "" #tf "", (missing))
+
+static inline void
+dmaheap_test_add_test_named (TCase * tc, TFun tf, const gchar * name,
+    const gchar * missing)
+{
+  if (missing && !dmaheap_test_required ()) {
+    g_print ("# SKIP %s: %s\n", name, missing);
+    return;
+  }
+  if (missing)
+    g_print ("# %s: %s; run all the same, to fail (%s=1 forbids "
+        "skipping)\n", name, missing, DMAHEAP_TEST_REQUIRE_ENV);
+  _tcase_add_test (tc, tf, name, 0, 0, 0, 1);
+}
+
 /* Open file descriptors of this process. */
 static inline guint
 dmaheap_test_count_fds (void)
@@ -156,6 +178,78 @@ dmaheap_test_require_heaps (void)
   g_free (names);
 
   return heaps;
+}
+
+/* The first heap of @list that says how much memory it has (a carveout:
+ * total and free bytes, and its largest free extent as max_size), or NULL.
+ * Tests of running out take their premises from these figures, never from
+ * how the heap's memory happens to lie. */
+static inline const GstDmaHeapInfo *
+dmaheap_test_find_bounded_heap (GPtrArray * list)
+{
+  guint i;
+
+  for (i = 0; list && i < list->len; i++) {
+    const GstDmaHeapInfo *info = g_ptr_array_index (list, i);
+
+    if (info->queried && info->total_bytes > 0)
+      return info;
+  }
+  return NULL;
+}
+
+#define DMAHEAP_TEST_NO_BOUNDED_HEAP "no heap here says how much memory it " \
+  "has (a bounded heap: dma_heap_ext's contiguous carveout, contig_size_mb)"
+
+/* For dmaheap_test_add_test_unless(): NULL when a bounded heap exists. */
+static inline const gchar *
+dmaheap_test_bounded_heap_missing (void)
+{
+  GPtrArray *list = gst_dma_heap_list (NULL);
+  const GstDmaHeapInfo *bounded = dmaheap_test_find_bounded_heap (list);
+
+  if (bounded) {
+    gchar *desc = gst_dma_heap_info_to_string (bounded);
+
+    g_print ("# bounded heap: %s\n", desc);
+    g_free (desc);
+  }
+  if (list)
+    g_ptr_array_unref (list);
+
+  return bounded ? NULL : DMAHEAP_TEST_NO_BOUNDED_HEAP;
+}
+
+/* The heap's figures now, asked afresh; fails the test when it cannot. */
+static inline GstDmaHeapInfo *
+dmaheap_test_query (const gchar * heap)
+{
+  GError *error = NULL;
+  GstDmaHeapInfo *info = gst_dma_heap_info_query (heap, &error);
+
+  fail_unless (info != NULL, "querying %s: %s", heap,
+      error ? error->message : "?");
+  fail_unless (info->queried && info->total_bytes > 0,
+      "%s no longer says how much memory it has", heap);
+
+  return info;
+}
+
+/* A bounded heap's figures at the start of a test; fails the test (as it
+ * must in the VM, where dma_heap_ext's carveout always exists) when there
+ * is none. Free with gst_dma_heap_info_free(). */
+static inline GstDmaHeapInfo *
+dmaheap_test_require_bounded_heap (void)
+{
+  GPtrArray *list = gst_dma_heap_list (NULL);
+  const GstDmaHeapInfo *bounded = dmaheap_test_find_bounded_heap (list);
+  GstDmaHeapInfo *info;
+
+  fail_unless (bounded != NULL, DMAHEAP_TEST_NO_BOUNDED_HEAP);
+  info = dmaheap_test_query (bounded->name);
+  g_ptr_array_unref (list);
+
+  return info;
 }
 
 /* A directory of heap nodes for host tests: each name is a symlink to

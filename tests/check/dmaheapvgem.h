@@ -40,10 +40,9 @@ struct test_vgem_fence_signal
 #define TEST_IOCTL_VGEM_FENCE_SIGNAL \
   DRM_IOW (DRM_COMMAND_BASE + 0x2, struct test_vgem_fence_signal)
 
-/* vgem's DRM node, or -1 (skipping the test on the host, failing in the
- * VM, which loads vgem). */
+/* vgem's DRM node, or -1. */
 static inline gint
-dmaheap_test_open_vgem (void)
+dmaheap_test_find_vgem (void)
 {
   guint i;
 
@@ -64,10 +63,34 @@ dmaheap_test_open_vgem (void)
       drmFreeVersion (v);
     close (fd);
   }
-  if (dmaheap_test_required ())
-    fail ("no vgem DRM device (modprobe vgem)");
 
   return -1;
+}
+
+#define DMAHEAP_TEST_NO_VGEM "no vgem DRM device in /dev/dri (modprobe vgem)"
+
+/* For dmaheap_test_add_test_unless(): NULL when vgem is there. */
+static inline const gchar *
+dmaheap_test_vgem_missing (void)
+{
+  gint fd = dmaheap_test_find_vgem ();
+
+  if (fd < 0)
+    return DMAHEAP_TEST_NO_VGEM;
+  close (fd);
+  return NULL;
+}
+
+/* vgem's DRM node; fails the test without it (a test that uses vgem is
+ * added with dmaheap_test_add_test_unless (..., dmaheap_test_vgem_missing ()),
+ * so it runs without vgem only where skipping is forbidden). */
+static inline gint
+dmaheap_test_open_vgem (void)
+{
+  gint fd = dmaheap_test_find_vgem ();
+
+  fail_unless (fd >= 0, DMAHEAP_TEST_NO_VGEM);
+  return fd;
 }
 
 /* A write fence on @buf's dma-buf, as a device writing it would leave:

@@ -297,123 +297,183 @@ GST_START_TEST (test_flushing)
 
 GST_END_TEST;
 
-/* The last heap of @list that says it is bounded (a carveout, CMA), or NULL. */
-static const GstDmaHeapInfo *
-find_bounded_heap (GPtrArray * list)
+/* BGRx frames 1024 pixels wide: one line is one 4096-byte page, so a frame
+ * of any whole number of pages can be asked for. */
+#define LINE_BYTES 4096
+
+static gchar *
+bgrx_caps_of_lines (guint64 lines)
 {
-  const GstDmaHeapInfo *bounded = NULL;
-  guint i;
-
-  for (i = 0; i < list->len; i++) {
-    const GstDmaHeapInfo *info = g_ptr_array_index (list, i);
-
-    if (info->queried && info->max_size && info->max_size < (256 << 20))
-      bounded = info;
-  }
-  return bounded;
+  return g_strdup_printf ("video/x-raw,format=BGRx,width=%u,height=%"
+      G_GUINT64_FORMAT, LINE_BYTES / 4, lines);
 }
 
-/* A frame larger than a bounded heap's largest buffer: a clear error. */
+/* Pushes a frame of @lines lines through a dmaheapalloc on @heap; returns
+ * the flow, the output in @out (when one came) and the error posted, if
+ * any, in @error. The harness is returned to tear down later: it keeps the
+ * element, and so its pool's buffers, alive. */
+static GstHarness *
+push_frame_of_lines (const gchar * heap, guint64 lines, GstFlowReturn * ret,
+    GstBuffer ** out, GError ** error)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstBus *bus = gst_bus_new ();
+  gchar *caps = bgrx_caps_of_lines (lines);
+  GstMessage *msg;
+
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set (h, "dmaheapalloc", "heap", heap, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  *ret = gst_harness_push (h, gst_buffer_new_allocate (NULL,
+          lines * LINE_BYTES, NULL));
+  *out = *ret == GST_FLOW_OK ? gst_harness_pull (h) : NULL;
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  if (msg) {
+    gst_message_parse_error (msg, error, NULL);
+    gst_message_unref (msg);
+  }
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  g_free (caps);
+
+  return h;
+}
+
+/* A frame one page larger than the largest free extent the heap says it
+ * has cannot come from it: a clear error naming the heap. A frame of
+ * exactly that extent can. */
 GST_START_TEST (test_frame_too_large)
 {
-  GPtrArray *list = gst_dma_heap_list (NULL);
-  const GstDmaHeapInfo *bounded = find_bounded_heap (list);
-  if (bounded) {
-    GstHarness *h = gst_harness_new ("dmaheapalloc");
-    GstBus *bus = gst_bus_new ();
-    guint side = 64;
-    gchar *caps;
-    GstMessage *msg;
-    GError *error = NULL;
+  GstDmaHeapInfo *bounded = dmaheap_test_require_bounded_heap ();
+  guint64 lines = bounded->max_size / LINE_BYTES;
+  GstFlowReturn ret;
+  GstBuffer *out;
+  GError *error = NULL;
+  GstHarness *h;
 
-    while ((guint64) side * side * 4 <= bounded->max_size)
-      side *= 2;
-    caps = g_strdup_printf ("video/x-raw,format=BGRx,width=%u,height=%u",
-        side, side);
-    gst_element_set_bus (h->element, bus);
-    gst_harness_set (h, "dmaheapalloc", "heap", bounded->name, NULL);
-    gst_harness_set_src_caps_str (h, caps);
-    fail_unless_equals_int (gst_harness_push (h, gst_buffer_new_allocate (NULL,
-                side * side * 4, NULL)), GST_FLOW_ERROR);
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    fail_unless (msg != NULL);
-    gst_message_parse_error (msg, &error, NULL);
-    g_print ("  %s: %s\n", bounded->name, error->message);
-    fail_unless (strstr (error->message, bounded->name) != NULL);
-    g_error_free (error);
-    gst_message_unref (msg);
-    gst_element_set_bus (h->element, NULL);
-    gst_object_unref (bus);
-    g_free (caps);
-    gst_harness_teardown (h);
-  } else {
-    g_print ("  no bounded heap here\n");
-  }
-  g_ptr_array_unref (list);
+  fail_unless (lines > 0 && lines * LINE_BYTES == bounded->max_size,
+      "%s: largest free extent %" G_GUINT64_FORMAT " is not whole pages",
+      bounded->name, bounded->max_size);
+
+  h = push_frame_of_lines (bounded->name, lines + 1, &ret, &out, &error);
+  fail_unless_equals_int (ret, GST_FLOW_ERROR);
+  fail_unless (error != NULL, "%s: no error for a frame of %" G_GUINT64_FORMAT
+      " bytes, the heap's largest free extent being %" G_GUINT64_FORMAT,
+      bounded->name, (lines + 1) * LINE_BYTES, bounded->max_size);
+  g_print ("  %s, largest free extent %" G_GUINT64_FORMAT ", a frame of %"
+      G_GUINT64_FORMAT " bytes: %s\n", bounded->name, bounded->max_size,
+      (lines + 1) * LINE_BYTES, error->message);
+  fail_unless (error->domain == GST_RESOURCE_ERROR, "%s", error->message);
+  fail_unless (strstr (error->message, bounded->name) != NULL, "%s",
+      error->message);
+  g_clear_error (&error);
+  gst_harness_teardown (h);
+
+  h = push_frame_of_lines (bounded->name, lines, &ret, &out, &error);
+  fail_unless_equals_int (ret, GST_FLOW_OK);
+  fail_unless (error == NULL, "%s: a frame of its largest free extent, %"
+      G_GUINT64_FORMAT " bytes: %s", bounded->name, bounded->max_size,
+      error ? error->message : "");
+  fail_unless (all_heap_memory (out, bounded->name));
+  gst_buffer_unref (out);
+  gst_harness_teardown (h);
+  gst_dma_heap_info_free (bounded);
 }
 
 GST_END_TEST;
 
-/* A bounded heap that runs out while frames are held: the error a user sees
- * names the heap, the size asked, what the heap has left and what to do. */
+/* A bounded heap that runs out while frames are held. The frames are sized
+ * from what the heap says, not from how its memory happens to lie: the
+ * first fits in its largest free extent, and one more frame than its free
+ * bytes hold is pushed at most. Before each push the heap's own figure (its
+ * largest free extent) says whether that frame fits, and the element must
+ * agree; when it does not fit, the error a user sees names the heap, the
+ * size asked, ENOMEM, what the heap has left (the figures it gave just
+ * before) and what to do - and only one error comes. */
 GST_START_TEST (test_heap_exhausted)
 {
-  GPtrArray *list = gst_dma_heap_list (NULL);
-  const GstDmaHeapInfo *bounded = find_bounded_heap (list);
-  if (bounded) {
-    GstHarness *h = gst_harness_new ("dmaheapalloc");
-    GstBus *bus = gst_bus_new ();
-    /* as many 4096-pixel BGRx lines as one buffer of max_size holds: a
-     * second buffer cannot fit beside the first */
-    guint width = 4096, height = bounded->max_size / (width * 4);
-    gsize size = (gsize) width * height * 4;
-    gchar *caps, *size_str;
-    GstMessage *msg;
-    GError *error = NULL;
-    guint i;
+  GstDmaHeapInfo *start = dmaheap_test_require_bounded_heap ();
+  GstDmaHeapInfo *now = NULL;
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstBus *bus = gst_bus_new ();
+  /* about three frames in the free bytes, the first in the largest free
+   * extent, whole pages */
+  guint64 lines = MIN (start->free_bytes / 3, start->max_size) / LINE_BYTES;
+  gsize size = lines * LINE_BYTES;
+  guint64 most = start->free_bytes / size;
+  GPtrArray *held = g_ptr_array_new_with_free_func ((GDestroyNotify)
+      gst_buffer_unref);
+  gchar *caps, *expect;
+  GstMessage *msg;
+  GError *error = NULL;
+  gboolean ran_out = FALSE;
+  guint n;
 
-    caps = g_strdup_printf ("video/x-raw,format=BGRx,width=%u,height=%u",
-        width, height);
-    gst_element_set_bus (h->element, bus);
-    gst_harness_set (h, "dmaheapalloc", "heap", bounded->name, NULL);
-    gst_harness_set_src_caps_str (h, caps);
-    /* the harness keeps what comes out, so frames stay allocated: by the
-     * second one at the latest (the pool may preallocate) the heap is out */
-    for (i = 0; i < 3; i++)
-      if (gst_harness_push (h, gst_buffer_new_allocate (NULL, size,
-                  NULL)) == GST_FLOW_ERROR)
-        break;
-    fail_unless (i < 2, "%u frames of %" G_GSIZE_FORMAT " bytes fit in %s",
-        i, size, bounded->name);
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    fail_unless (msg != NULL);
-    gst_message_parse_error (msg, &error, NULL);
-    g_print ("  %s exhausted: %s\n", bounded->name, error->message);
-    size_str = g_strdup_printf ("%" G_GSIZE_FORMAT " bytes", size);
-    fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
-            GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", error->message);
-    fail_unless (strstr (error->message, bounded->name) != NULL, "%s",
-        error->message);
-    fail_unless (strstr (error->message, size_str) != NULL, "%s",
-        error->message);
-    fail_unless (strstr (error->message, "bytes free") != NULL, "%s",
-        error->message);
-    fail_unless (strstr (error->message, "heap=system") != NULL, "%s",
-        error->message);
-    /* one error, not ours and then a vaguer one */
-    gst_message_unref (msg);
-    msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
-    fail_unless (msg == NULL, "a second error after ours");
-    g_free (size_str);
-    g_error_free (error);
-    gst_element_set_bus (h->element, NULL);
-    gst_object_unref (bus);
-    g_free (caps);
-    gst_harness_teardown (h);
-  } else {
-    g_print ("  no bounded heap here\n");
+  fail_unless (lines > 0, "%s: %" G_GUINT64_FORMAT " bytes free", start->name,
+      start->free_bytes);
+  caps = bgrx_caps_of_lines (lines);
+  gst_element_set_bus (h->element, bus);
+  gst_harness_set (h, "dmaheapalloc", "heap", start->name, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  g_free (caps);
+
+  for (n = 0; n <= most; n++) {
+    GstFlowReturn ret;
+    gboolean fits;
+
+    now = dmaheap_test_query (start->name);
+    fits = now->max_size >= size;
+    ret = gst_harness_push (h, gst_buffer_new_allocate (NULL, size, NULL));
+    if (!fits) {
+      fail_unless_equals_int (ret, GST_FLOW_ERROR);
+      ran_out = TRUE;
+      break;
+    }
+    fail_unless_equals_int (ret, GST_FLOW_OK);
+    /* held here: the frame's heap memory stays allocated */
+    g_ptr_array_add (held, gst_harness_pull (h));
+    fail_unless (all_heap_memory (g_ptr_array_index (held, n), start->name),
+        "frame %u is not from %s", n + 1, start->name);
+    gst_dma_heap_info_free (now);
+    now = NULL;
   }
-  g_ptr_array_unref (list);
+  fail_unless (ran_out, "%u frames of %" G_GSIZE_FORMAT " bytes fit in %s, "
+      "which said it had %" G_GUINT64_FORMAT " bytes free", n, size,
+      start->name, start->free_bytes);
+  fail_unless (n >= 1, "%s: the first frame did not fit", start->name);
+
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg != NULL, "no error posted");
+  gst_message_parse_error (msg, &error, NULL);
+  gst_message_unref (msg);
+  g_print ("  %s exhausted after %u frames of %" G_GSIZE_FORMAT " bytes: %s\n",
+      start->name, n, size, error->message);
+  fail_unless (g_error_matches (error, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NO_SPACE_LEFT), "%s", error->message);
+  expect = g_strdup_printf ("Heap %s cannot give a buffer of %" G_GSIZE_FORMAT
+      " bytes (%s)", start->name, size, g_strerror (ENOMEM));
+  fail_unless (strstr (error->message, expect) != NULL, "%s\nlacks: %s",
+      error->message, expect);
+  g_free (expect);
+  expect = g_strdup_printf ("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+      " bytes free, the largest buffer it can give now is %" G_GUINT64_FORMAT
+      " bytes", now->free_bytes, now->total_bytes, now->max_size);
+  fail_unless (strstr (error->message, expect) != NULL, "%s\nlacks: %s",
+      error->message, expect);
+  g_free (expect);
+  fail_unless (strstr (error->message, "heap=system") != NULL, "%s",
+      error->message);
+  /* one error, not ours and then a vaguer one */
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ERROR);
+  fail_unless (msg == NULL, "a second error after ours");
+
+  g_error_free (error);
+  gst_dma_heap_info_free (now);
+  g_ptr_array_unref (held);
+  gst_element_set_bus (h->element, NULL);
+  gst_object_unref (bus);
+  gst_harness_teardown (h);
+  gst_dma_heap_info_free (start);
 }
 
 GST_END_TEST;
@@ -584,10 +644,6 @@ GST_START_TEST (test_fenced_consumer)
   gchar *desc;
 
   c.vgem = dmaheap_test_open_vgem ();
-  if (c.vgem < 0) {
-    g_free (end);
-    return;
-  }
   c.frames = g_async_queue_new ();
   c.inodes = g_hash_table_new (NULL, NULL);
   thread = g_thread_new ("signaller", signaller, &c);
@@ -644,6 +700,7 @@ dmaheapalloc_heap_suite (void)
 {
   Suite *s = suite_create ("dmaheapalloc-heap");
   TCase *tc = tcase_create ("general");
+  const gchar *no_bounded_heap = dmaheap_test_bounded_heap_missing ();
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_copies_system_memory);
@@ -651,10 +708,11 @@ dmaheapalloc_heap_suite (void)
   tcase_add_test (tc, test_odd_stride_without_downstream_meta);
   tcase_add_test (tc, test_renegotiation);
   tcase_add_test (tc, test_flushing);
-  tcase_add_test (tc, test_frame_too_large);
-  tcase_add_test (tc, test_heap_exhausted);
+  dmaheap_test_add_test_unless (tc, test_frame_too_large, no_bounded_heap);
+  dmaheap_test_add_test_unless (tc, test_heap_exhausted, no_bounded_heap);
   tcase_add_test (tc, test_videotestsrc_zero_copy);
-  tcase_add_test (tc, test_fenced_consumer);
+  dmaheap_test_add_test_unless (tc, test_fenced_consumer,
+      dmaheap_test_vgem_missing ());
 
   return s;
 }
