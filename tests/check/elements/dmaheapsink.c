@@ -21,13 +21,17 @@
 #include "config.h"
 #endif
 
-#include <gst/check/gstcheck.h>
+#include "dmaheaptest.h"
+
 #include <gst/video/video.h>
 
 #include <drm_fourcc.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "gstdrmformats.h"
@@ -677,36 +681,146 @@ GST_START_TEST (test_error_unknown_heap)
 
 GST_END_TEST;
 
-/* On a machine without DRM (the build host), auto-detection fails with an
- * error a user can act on, and leaks no fd. */
+/* Makes this process a machine without DRM wherever it runs: where
+ * /dev/dri exists, an empty tmpfs covers it in a mount namespace of the
+ * process's own (in a user namespace of its own first when not root, as
+ * unprivileged sandboxes do). Runs in the test's own process (check's fork
+ * mode), single-threaded as unshare() wants it. Returns 0, or an errno with
+ * the step that failed in @step. */
+static gint
+hide_dev_dri (const gchar ** step)
+{
+  if (!g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    return 0;
+
+  *step = "unshare (CLONE_NEWNS)";
+  if (unshare (CLONE_NEWNS) != 0) {
+    *step = "unshare (CLONE_NEWUSER | CLONE_NEWNS)";
+    if (unshare (CLONE_NEWUSER | CLONE_NEWNS) != 0)
+      return errno;
+  }
+  /* nothing of ours may reach the machine's own mounts */
+  *step = "making / a private mount";
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
+    return errno;
+  *step = "mounting a tmpfs on /dev/dri";
+  if (mount ("none", "/dev/dri", "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755")
+      != 0)
+    return errno;
+
+  return 0;
+}
+
+/* For the suite: NULL when test_error_no_drm can make its machine without
+ * DRM here, else why not. Tried in a child, which keeps what it changes. */
+static gchar *
+no_drm_unmakeable (void)
+{
+  const gchar *step = NULL;
+  gint status, err;
+  pid_t pid;
+
+  if (!g_file_test ("/dev/dri", G_FILE_TEST_EXISTS))
+    return NULL;
+  if (g_strcmp0 (g_getenv ("CK_FORK"), "no") == 0)
+    return g_strdup ("/dev/dri exists and CK_FORK=no: hiding it would hide "
+        "it from this whole process");
+
+  pid = fork ();
+  if (pid == 0)
+    _exit (hide_dev_dri (&step));
+  g_assert (pid > 0);
+  g_assert (waitpid (pid, &status, 0) == pid);
+  err = WIFEXITED (status) ? WEXITSTATUS (status) : EINTR;
+  if (err == 0)
+    return NULL;
+
+  return g_strdup_printf ("/dev/dri exists and cannot be hidden in a mount "
+      "namespace of this process's own: %s", g_strerror (err));
+}
+
+/* The lowest free fd: an fd leaked meanwhile moves it. */
+static gint
+lowest_free_fd (void)
+{
+  gint fd = dup (0);
+
+  close (fd);
+  return fd;
+}
+
+/* On a machine without DRM, auto-detection fails with an error a user can
+ * act on, and leaks no fd. The machine without DRM is made by the test
+ * (hide_dev_dri()) where it has /dev/dri. */
 GST_START_TEST (test_error_no_drm)
 {
+  gchar *unmakeable = no_drm_unmakeable ();
+  const gchar *step = NULL;
   GstElement *sink;
   GError *err = NULL;
   gchar *debug;
-  gint fd_before, fd_after;
+  gint fd_before, errnum;
 
-  if (g_file_test ("/dev/dri", G_FILE_TEST_IS_DIR)) {
-    GST_INFO ("this machine has /dev/dri: covered by the VM tests");
-    return;
-  }
+  fail_unless (unmakeable == NULL, "%s", unmakeable);
+  errnum = hide_dev_dri (&step);
+  fail_unless (errnum == 0, "hiding /dev/dri: %s: %s", step,
+      g_strerror (errnum));
+  fail_if (g_file_test ("/dev/dri/card0", G_FILE_TEST_EXISTS));
 
-  fd_before = dup (0);
-  close (fd_before);
-
+  fd_before = lowest_free_fd ();
   sink = gst_element_factory_make ("dmaheapsink", NULL);
   debug = start_error (sink, &err);
   fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
-          GST_RESOURCE_ERROR_NOT_FOUND));
+          GST_RESOURCE_ERROR_NOT_FOUND), "%s", err->message);
   fail_unless (strstr (err->message, "DRM device") != NULL, "%s", err->message);
   fail_unless (strstr (debug, "no DRM device") != NULL, "%s", debug);
   g_clear_error (&err);
   g_free (debug);
   gst_object_unref (sink);
 
-  fd_after = dup (0);
-  close (fd_after);
-  fail_unless_equals_int (fd_after, fd_before);
+  fail_unless_equals_int (lowest_free_fd (), fd_before);
+}
+
+GST_END_TEST;
+
+/* A driver no device has (driver-name): auto-detection fails the same way
+ * on any machine, and says why each device it found was not taken. */
+GST_START_TEST (test_error_no_such_driver)
+{
+  GstElement *sink;
+  GError *err = NULL;
+  gchar *debug;
+  gint fd_before, i, cards = 0;
+
+  fd_before = lowest_free_fd ();
+  sink = gst_element_factory_make ("dmaheapsink", NULL);
+  g_object_set (sink, "driver-name", "no-such-drm-driver", NULL);
+  debug = start_error (sink, &err);
+  fail_unless (g_error_matches (err, GST_RESOURCE_ERROR,
+          GST_RESOURCE_ERROR_NOT_FOUND), "%s", err->message);
+  fail_unless (strstr (err->message, "DRM device") != NULL, "%s", err->message);
+  /* every card this process can open is named with its driver */
+  for (i = 0; i < 64; i++) {
+    gchar *node = g_strdup_printf ("/dev/dri/card%d", i);
+    gchar *why = g_strdup_printf ("%s: driver ", node);
+    gint fd = open (node, O_RDWR | O_CLOEXEC);
+
+    if (fd >= 0) {
+      close (fd);
+      fail_unless (strstr (debug, why) != NULL, "%s", debug);
+      cards++;
+    }
+    g_free (why);
+    g_free (node);
+  }
+  if (cards == 0)
+    fail_unless (strstr (debug, "no DRM device") != NULL, "%s", debug);
+  g_print ("# %d DRM card(s) here; %s\n", cards, debug);
+  g_clear_error (&err);
+  g_free (debug);
+  gst_object_unref (sink);
+
+  fail_unless_equals_int (lowest_free_fd (), fd_before);
 }
 
 GST_END_TEST;
@@ -716,6 +830,7 @@ dmaheapsink_suite (void)
 {
   Suite *s = suite_create ("dmaheapsink");
   TCase *tc = tcase_create ("general");
+  gchar *no_drm;
 
   suite_add_tcase (s, tc);
   tcase_add_test (tc, test_format_known_pairs);
@@ -731,7 +846,10 @@ dmaheapsink_suite (void)
   tcase_add_test (tc, test_buffer_id_bad_fd);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_error_missing_device);
-  tcase_add_test (tc, test_error_no_drm);
+  no_drm = no_drm_unmakeable ();
+  dmaheap_test_add_test_unless (tc, test_error_no_drm, no_drm);
+  g_free (no_drm);
+  tcase_add_test (tc, test_error_no_such_driver);
   tcase_add_test (tc, test_error_unknown_heap);
 
   return s;
