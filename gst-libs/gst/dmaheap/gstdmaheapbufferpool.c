@@ -37,8 +37,9 @@
  * previous one came back meets the same dma-buf (vb2 keeps its mapping).
  *
  * A buffer that comes back while a device still reads or writes its
- * dma-buf (an unsignalled fence on it: a display still scanning it out, a
- * GPU still sampling it) is kept out of circulation until every fence that
+ * dma-buf (an unsignalled fence on it: a GPU still sampling it, an encoder
+ * still reading it; KMS scan-out attaches none, the sink keeps what is on
+ * screen itself) is kept out of circulation until every fence that
  * was on it then has signalled, and only then handed out again; the thread
  * that released it does not wait. A process-wide thread pool does the
  * waiting, one task per pool while it holds such buffers.

@@ -11,9 +11,10 @@
  * Whether a buffer's dma-bufs are still in use by a device.
  *
  * A consumer may hand a buffer back while a device it gave the dma-buf to
- * still reads it (a display scanning out, a GPU sampling) or writes it:
- * the driver attached a fence to the dma-buf's reservation object, and the
- * buffer must not be written again before the fence signals. poll() on a
+ * still reads it (a GPU sampling, an encoder reading; KMS scan-out attaches
+ * no fence) or writes it: the driver attached a fence to the dma-buf's
+ * reservation object, and the buffer must not be written again before the
+ * fence signals. poll() on a
  * dma-buf fd with POLLOUT is ready once every fence, of readers and
  * writers, has signalled; DMA_BUF_IOCTL_EXPORT_SYNC_FILE (Linux 6.0) with
  * DMA_BUF_SYNC_WRITE gives a sync_file of exactly those fences, readable
