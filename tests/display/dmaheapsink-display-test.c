@@ -1423,8 +1423,10 @@ test_v4l2_zero_copy (void)
   CHECK (err == NULL, "the pipeline ran to EOS", "%s", err->message);
   /* sync=true on a live source under TCG: GstBaseSink drops frames that
    * arrive late, more when the host is loaded; every frame is either
-   * shown or one of those, none lost in between */
-  CHECK (st.frames_shown > 0 && st.frames_shown + st.late == 40,
+   * shown or one of those, none lost in between (GstBaseSink once counted
+   * 40 shown and 1 late of 40: its count may take in one it then showed) */
+  CHECK (st.frames_shown > 0 && st.frames_shown <= 40
+      && st.frames_shown + st.late >= 40,
       "each of the 40 frames shown or dropped late by GstBaseSink",
       "%" G_GUINT64_FORMAT " shown, %" G_GUINT64_FORMAT " late",
       st.frames_shown, st.late);
@@ -1459,7 +1461,8 @@ test_v4l2_zero_copy (void)
     alloc_stats (pipe, &copies, &passthrough);
   /* all 40 pass through dmaheapalloc; the sink (sync=true) may drop late
    * ones under TCG, as in the pipeline above, and loses none */
-  CHECK (st.frames_shown > 0 && st.frames_shown + st.late == 40,
+  CHECK (st.frames_shown > 0 && st.frames_shown <= 40
+      && st.frames_shown + st.late >= 40,
       "each of the 40 frames shown or dropped late by GstBaseSink",
       "%" G_GUINT64_FORMAT " shown, %" G_GUINT64_FORMAT " late",
       st.frames_shown, st.late);
