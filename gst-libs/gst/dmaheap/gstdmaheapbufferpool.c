@@ -62,6 +62,8 @@
 #include "gstdmaheapfence.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <string.h>
@@ -95,10 +97,12 @@ struct _GstDmaHeapBufferPool
   guint size;
 
   /* Buffers back from use with an unsignalled fence (FencedBuffer), under
-   * idle_lock; fence_poll watches their sync_files, a fence_wait() task
-   * runs while there are any (fence_task). */
+   * idle_lock; a fence_wait() task runs while there are any (fence_task).
+   * Whoever changes fenced while the task may be waiting writes
+   * fence_wakeup (an eventfd), which the task empties under idle_lock
+   * before it builds the set it waits on: see fence_wait(). */
   GQueue fenced;
-  GstPoll *fence_poll;
+  gint fence_wakeup;
   gboolean fence_task;
   gint fence_waits;             /* atomic */
 };
@@ -106,7 +110,7 @@ struct _GstDmaHeapBufferPool
 typedef struct
 {
   GstBuffer *buffer;
-  GstPollFD pfd;
+  gint fence;                   /* a sync_file */
 } FencedBuffer;
 
 #define gst_dma_heap_buffer_pool_parent_class parent_class
@@ -558,6 +562,26 @@ release_unfenced_locked (GstDmaHeapBufferPool * self, GstBuffer * buffer)
 
 static void fence_wait (gpointer data, gpointer unused);
 
+/* A sync_file of @buffer's unsignalled fences, or -1. Without a way to
+ * wake the fence task (no eventfd) the pool cannot hold fenced buffers and
+ * uses them again at once, as on a kernel that exports no fences. */
+static gint
+fence_pending (GstDmaHeapBufferPool * self, GstBuffer * buffer)
+{
+  return self->fence_wakeup >= 0 ? gst_dma_heap_fence_pending (buffer) : -1;
+}
+
+/* Makes the fence task look at fenced again: wakes it if it waits, and makes
+ * its next wait return at once if it is about to wait. Called with
+ * idle_lock held. */
+static void
+wake_fence_task_locked (GstDmaHeapBufferPool * self)
+{
+  if (self->fence_task && eventfd_write (self->fence_wakeup, 1) < 0)
+    GST_ERROR_OBJECT (self, "cannot wake the fence task: %s",
+        g_strerror (errno));
+}
+
 static GThreadPool *
 fence_waiters (void)
 {
@@ -583,17 +607,14 @@ hold_fenced_locked (GstDmaHeapBufferPool * self, GstBuffer * buffer, gint fence)
   FencedBuffer *f = g_new0 (FencedBuffer, 1);
 
   f->buffer = buffer;
-  gst_poll_fd_init (&f->pfd);
-  f->pfd.fd = fence;
-  gst_poll_add_fd (self->fence_poll, &f->pfd);
-  gst_poll_fd_ctl_read (self->fence_poll, &f->pfd, TRUE);
+  f->fence = fence;
   g_queue_push_tail (&self->fenced, f);
   g_atomic_int_inc (&self->fence_waits);
   GST_DEBUG_OBJECT (self, "%" GST_PTR_FORMAT " came back with an unsignalled "
       "fence: out of circulation until it signals", buffer);
 
   if (self->fence_task) {
-    gst_poll_restart (self->fence_poll);
+    wake_fence_task_locked (self);
     return;
   }
   self->fence_task = TRUE;
@@ -607,9 +628,8 @@ unhold_locked (GstDmaHeapBufferPool * self, FencedBuffer * f)
 {
   gint fence;
 
-  gst_poll_remove_fd (self->fence_poll, &f->pfd);
-  close (f->pfd.fd);
-  fence = gst_dma_heap_fence_pending (f->buffer);
+  close (f->fence);
+  fence = fence_pending (self, f->buffer);
   if (fence >= 0)
     hold_fenced_locked (self, f->buffer, fence);
   else
@@ -618,26 +638,53 @@ unhold_locked (GstDmaHeapBufferPool * self, FencedBuffer * f)
 }
 
 /* The task of a pool holding fenced buffers (it owns a ref of the pool):
- * waits for their fences and puts each back as its fence signals. */
+ * waits for their fences and puts each back as its fence signals; returns,
+ * letting go of the pool, once none is left (signalled, or freed by stop()).
+ *
+ * The set it waits on is built under idle_lock, after the wakeup eventfd
+ * was emptied under the same lock: whatever changes fenced later (a new
+ * fence, stop() closing the sync_files) writes the eventfd, so the wait
+ * returns at once even if it has not begun yet, and the set is built
+ * again. A sync_file closed meanwhile and its number taken by another file
+ * is therefore never waited on for good; at worst that file wakes the task
+ * for nothing. (GstPoll's restart wakes only a thread already waiting, and
+ * its wait goes on with the new set without returning.) */
 static void
 fence_wait (gpointer data, gpointer unused)
 {
   GstDmaHeapBufferPool *self = data;
+  GArray *pfds = g_array_new (FALSE, FALSE, sizeof (struct pollfd));
 
   g_mutex_lock (&self->idle_lock);
   while (self->fenced.length > 0) {
+    struct pollfd wakeup = { self->fence_wakeup, POLLIN, 0 };
+    eventfd_t count;
     GList *l, *next;
 
-    g_mutex_unlock (&self->idle_lock);
-    /* woken by a signalled fence, or restarted by a new one */
-    gst_poll_wait (self->fence_poll, GST_CLOCK_TIME_NONE);
-    g_mutex_lock (&self->idle_lock);
+    g_array_set_size (pfds, 0);
+    g_array_append_val (pfds, wakeup);
+    for (l = self->fenced.head; l; l = l->next) {
+      struct pollfd pfd = { ((FencedBuffer *) l->data)->fence, POLLIN, 0 };
 
+      g_array_append_val (pfds, pfd);
+    }
+    /* non-blocking: fails with EAGAIN when there was no wakeup */
+    eventfd_read (self->fence_wakeup, &count);
+    g_mutex_unlock (&self->idle_lock);
+
+    if (poll ((struct pollfd *) pfds->data, pfds->len, -1) < 0 &&
+        errno != EINTR) {
+      GST_ERROR_OBJECT (self, "waiting for fences: %s", g_strerror (errno));
+      /* do not spin: the fences get another chance in a while */
+      g_usleep (G_USEC_PER_SEC / 100);
+    }
+
+    g_mutex_lock (&self->idle_lock);
     for (l = self->fenced.head; l; l = next) {
       FencedBuffer *f = l->data;
 
       next = l->next;
-      if (!gst_dma_heap_fence_signalled (f->pfd.fd))
+      if (!gst_dma_heap_fence_signalled (f->fence))
         continue;
       g_queue_delete_link (&self->fenced, l);
       GST_DEBUG_OBJECT (self, "fence of %" GST_PTR_FORMAT " signalled",
@@ -648,6 +695,8 @@ fence_wait (gpointer data, gpointer unused)
   self->fence_task = FALSE;
   g_mutex_unlock (&self->idle_lock);
 
+  g_array_unref (pfds);
+  GST_DEBUG_OBJECT (self, "no fenced buffer left: fence task done");
   gst_object_unref (self);
 }
 
@@ -668,7 +717,7 @@ gst_dma_heap_buffer_pool_release_buffer (GstBufferPool * pool,
     return;
   }
 
-  fence = gst_dma_heap_fence_pending (buffer);
+  fence = fence_pending (self, buffer);
   g_mutex_lock (&self->idle_lock);
   if (fence >= 0)
     hold_fenced_locked (self, buffer, fence);
@@ -688,12 +737,12 @@ gst_dma_heap_buffer_pool_stop (GstBufferPool * pool)
    * (a device still using a dma-buf holds its own reference to it). */
   g_mutex_lock (&self->idle_lock);
   while ((f = g_queue_pop_head (&self->fenced))) {
-    gst_poll_remove_fd (self->fence_poll, &f->pfd);
-    close (f->pfd.fd);
+    close (f->fence);
     GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, f->buffer);
     g_free (f);
   }
-  gst_poll_restart (self->fence_poll);
+  /* the task lets go of the pool (its closed sync_files are not waited on) */
+  wake_fence_task_locked (self);
   while ((buffer = g_queue_pop_head (&self->idle))) {
     g_mutex_unlock (&self->idle_lock);
     GST_BUFFER_POOL_CLASS (parent_class)->release_buffer (pool, buffer);
@@ -711,7 +760,8 @@ gst_dma_heap_buffer_pool_finalize (GObject * object)
 
   gst_clear_object (&self->allocator);
   /* no fenced buffer: the fence task holds a ref while there is one */
-  gst_poll_free (self->fence_poll);
+  if (self->fence_wakeup >= 0)
+    close (self->fence_wakeup);
   g_mutex_clear (&self->idle_lock);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
@@ -758,7 +808,10 @@ gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
   g_mutex_init (&self->idle_lock);
   g_queue_init (&self->idle);
   g_queue_init (&self->fenced);
-  self->fence_poll = gst_poll_new (TRUE);
+  self->fence_wakeup = eventfd (0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (self->fence_wakeup < 0)
+    GST_ERROR_OBJECT (self, "no eventfd (%s): buffers are used again "
+        "without waiting for their fences", g_strerror (errno));
 }
 
 /**

@@ -20,9 +20,14 @@
 
 #include "dmaheaptest.h"
 
+#include <linux/dma-buf.h>
+#include <poll.h>
+#include <stdarg.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
 /* ---- the memfd stand-in ---- */
@@ -72,6 +77,215 @@ memfd_allocator_new (void)
 
   gst_object_ref_sink (alloc);
   return alloc;
+}
+
+/* ---- a device's fence, faked ----
+ *
+ * The host has no device that fences a dma-buf (the VM tests use vgem's).
+ * What the pool sees of a fence is two syscalls: poll(POLLOUT) on the
+ * dma-buf is not ready, and DMA_BUF_IOCTL_EXPORT_SYNC_FILE gives a sync_file
+ * that becomes readable when the fence signals. Here the "busy dma-buf" is
+ * the write end of a full pipe nobody reads (never POLLOUT), and this
+ * program's own ioctl(), which the library's calls resolve to, answers
+ * EXPORT_SYNC_FILE on such an fd with a new fd on the read end of the fake
+ * fence's pipe: unsignalled while empty, signalled once a byte is in it.
+ * Every other ioctl goes to the kernel.
+ *
+ * This program's close() can also give the number of such a sync_file to
+ * another file at the very moment it is closed (as another thread's open()
+ * may): a file that never becomes ready, the read end of a pipe whose
+ * write end stays open. */
+
+static gint fake_fence[2] = { -1, -1 };
+
+static GMutex fake_lock;
+/* the fds handed out as sync_files */
+static GArray *fake_sync_files;
+/* while open, closed sync_files' numbers go to its read end... */
+static gint fake_quiet[2] = { -1, -1 };
+
+/* ...and are kept here */
+static GArray *fake_reused;
+
+int
+ioctl (int fd, unsigned long request, ...)
+{
+  struct stat st;
+  va_list args;
+  void *arg;
+
+  va_start (args, request);
+  arg = va_arg (args, void *);
+  va_end (args);
+
+  if (request == DMA_BUF_IOCTL_EXPORT_SYNC_FILE && fstat (fd, &st) == 0 &&
+      S_ISFIFO (st.st_mode) && fake_fence[0] >= 0) {
+    struct dma_buf_export_sync_file *req = arg;
+
+    req->fd = fcntl (fake_fence[0], F_DUPFD_CLOEXEC, 0);
+    if (req->fd < 0)
+      return -1;
+    g_mutex_lock (&fake_lock);
+    g_array_append_val (fake_sync_files, req->fd);
+    g_mutex_unlock (&fake_lock);
+    return 0;
+  }
+
+  return syscall (SYS_ioctl, fd, request, arg);
+}
+
+int
+close (int fd)
+{
+  gboolean reuse = FALSE;
+  guint i;
+
+  g_mutex_lock (&fake_lock);
+  for (i = 0; fake_sync_files && i < fake_sync_files->len; i++) {
+    if (g_array_index (fake_sync_files, gint, i) == fd) {
+      g_array_remove_index_fast (fake_sync_files, i);
+      reuse = fake_quiet[0] >= 0;
+      break;
+    }
+  }
+  if (reuse) {
+    /* closes the sync_file and gives its number to the quiet file at once */
+    if (dup3 (fake_quiet[0], fd, O_CLOEXEC) == fd)
+      g_array_append_val (fake_reused, fd);
+    else
+      reuse = FALSE;
+  }
+  g_mutex_unlock (&fake_lock);
+
+  return reuse ? 0 : syscall (SYS_close, fd);
+}
+
+static void
+fake_fence_attach (gboolean reuse_numbers)
+{
+  if (!fake_sync_files) {
+    fake_sync_files = g_array_new (FALSE, FALSE, sizeof (gint));
+    fake_reused = g_array_new (FALSE, FALSE, sizeof (gint));
+  }
+  fail_unless (fake_fence[0] < 0);
+  fail_unless_equals_int (pipe2 (fake_fence, O_CLOEXEC), 0);
+  if (reuse_numbers)
+    fail_unless_equals_int (pipe2 (fake_quiet, O_CLOEXEC), 0);
+}
+
+static void
+fake_fence_signal (void)
+{
+  fail_unless_equals_int (write (fake_fence[1], "s", 1), 1);
+}
+
+/* Closes the fence's pipe (sync_files exported from it stay as they are)
+ * and the files that took the numbers of closed sync_files. */
+static void
+fake_fence_release (void)
+{
+  gint quiet = fake_quiet[0];
+  guint i;
+
+  g_mutex_lock (&fake_lock);
+  fake_quiet[0] = -1;
+  g_mutex_unlock (&fake_lock);
+  if (quiet >= 0) {
+    close (quiet);
+    close (fake_quiet[1]);
+    fake_quiet[1] = -1;
+  }
+  for (i = 0; i < fake_reused->len; i++)
+    close (g_array_index (fake_reused, gint, i));
+  g_array_set_size (fake_reused, 0);
+
+  close (fake_fence[0]);
+  close (fake_fence[1]);
+  fake_fence[0] = fake_fence[1] = -1;
+}
+
+typedef struct
+{
+  GstDmaBufAllocator parent;
+} TestBusyAllocator;
+
+typedef struct
+{
+  GstDmaBufAllocatorClass parent_class;
+} TestBusyAllocatorClass;
+
+static GType test_busy_allocator_get_type (void);
+G_DEFINE_TYPE (TestBusyAllocator, test_busy_allocator,
+    GST_TYPE_DMABUF_ALLOCATOR);
+
+/* Memory that is never mapped: its fd is a dma-buf a device keeps busy. */
+static GstMemory *
+test_busy_alloc (GstAllocator * allocator, gsize size,
+    GstAllocationParams * params)
+{
+  gchar page[4096] = { 0, };
+  gint fds[2];
+
+  fail_unless_equals_int (pipe2 (fds, O_CLOEXEC | O_NONBLOCK), 0);
+  fcntl (fds[1], F_SETPIPE_SZ, 4096);
+  while (write (fds[1], page, sizeof (page)) > 0);
+  fail_unless (errno == EAGAIN);
+  close (fds[0]);
+
+  return gst_fd_allocator_alloc (allocator, fds[1], size,
+      GST_FD_MEMORY_FLAG_NONE);
+}
+
+static void
+test_busy_allocator_class_init (TestBusyAllocatorClass * klass)
+{
+  GST_ALLOCATOR_CLASS (klass)->alloc = test_busy_alloc;
+}
+
+static void
+test_busy_allocator_init (TestBusyAllocator * self)
+{
+  GST_OBJECT_FLAG_UNSET (self, GST_ALLOCATOR_FLAG_CUSTOM_ALLOC);
+}
+
+static GstAllocator *
+busy_allocator_new (void)
+{
+  GstAllocator *alloc = g_object_new (test_busy_allocator_get_type (), NULL);
+
+  gst_object_ref_sink (alloc);
+  return alloc;
+}
+
+/* Threads of this process blocked in poll() or ppoll() now. */
+static guint
+count_threads_in_poll (void)
+{
+  GDir *dir = g_dir_open ("/proc/self/task", 0, NULL);
+  const gchar *tid;
+  guint n = 0;
+
+  g_assert (dir);
+  while ((tid = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/task", tid, "syscall", NULL);
+    gchar *contents = NULL;
+
+    if (g_file_get_contents (path, &contents, NULL, NULL)) {
+      glong nr = strtol (contents, NULL, 10);
+
+#ifdef SYS_poll
+      if (nr == SYS_poll)
+        n++;
+#endif
+      if (nr == SYS_ppoll)
+        n++;
+    }
+    g_free (contents);
+    g_free (path);
+  }
+  g_dir_close (dir);
+
+  return n;
 }
 
 /* ---- helpers ---- */
@@ -633,6 +847,104 @@ GST_START_TEST (test_no_fd_leak)
 
 GST_END_TEST;
 
+/* From before the pool's fence task has started to well after it waits. */
+static void
+vary_timing (guint round)
+{
+  switch (round / 3 % 5) {
+    case 0:
+      break;
+    case 1:
+      g_thread_yield ();
+      break;
+    case 2:
+      g_usleep (round % 50);
+      break;
+    case 3:
+      g_usleep (200 + (37 * round) % 800);
+      break;
+    default:
+      g_usleep (5000);
+      break;
+  }
+}
+
+/* A pool stopped, or let go of, while a buffer it holds is fenced: its
+ * fence task must see that and let go of the pool, whenever it happens
+ * (before the task starts, while it is about to wait, while it waits) and
+ * whatever takes the numbers of the sync_files stop() closed. Every round,
+ * the pool is finalized; at the end no thread is left waiting in poll. */
+GST_START_TEST (test_stop_while_fenced)
+{
+  static const gchar *ways[] = { "stopped, then unreffed",
+    "stopped, the sync_file's number reused at once, then unreffed",
+    "unreffed while active, then the fence signalled"
+  };
+  GstAllocator *alloc = busy_allocator_new ();
+  GstBufferPoolAcquireParams params = { 0, };
+  guint in_poll = count_threads_in_poll ();
+  guint fds = dmaheap_test_count_fds ();
+  guint round;
+  gint64 deadline;
+
+  params.flags = GST_BUFFER_POOL_ACQUIRE_FLAG_DONTWAIT;
+  for (round = 0; round < 300; round++) {
+    GstBufferPool *pool = memfd_pool_new (alloc, 0, 0, 1);
+    GstBuffer *buf, *again = NULL;
+    guint way = round % 3;
+
+    g_object_add_weak_pointer (G_OBJECT (pool), (gpointer *) & pool);
+    fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf,
+            NULL), GST_FLOW_OK);
+    fake_fence_attach (way == 1);
+    gst_buffer_unref (buf);
+    fail_unless_equals_int (gst_dma_heap_buffer_pool_get_fence_waits (pool), 1);
+    fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &again,
+            &params), GST_FLOW_EOS);
+
+    vary_timing (round);
+    switch (way) {
+      case 0:
+        fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+        gst_object_unref (pool);
+        break;
+      case 1:
+        /* the sync_file's number goes to another file as stop() closes it */
+        fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+        fail_unless (fake_reused->len > 0);
+        gst_object_unref (pool);
+        break;
+      default:
+        /* the buffer is the device's until the fence signals: the pool
+         * lives until then */
+        gst_object_unref (pool);
+        vary_timing (round + 3);
+        fake_fence_signal ();
+        break;
+    }
+
+    deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+    while (pool && g_get_monotonic_time () < deadline)
+      g_usleep (1000);
+    fail_unless (pool == NULL, "round %u (%s): the pool was not finalized "
+        "5 s after its last unref (its fence task still holds it)", round,
+        ways[way]);
+
+    fake_fence_release ();
+  }
+
+  deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+  while (count_threads_in_poll () > in_poll &&
+      g_get_monotonic_time () < deadline)
+    g_usleep (1000);
+  fail_unless_equals_int (count_threads_in_poll (), in_poll);
+  dmaheap_test_assert_fds (fds);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 /* A heap that opens but cannot allocate (the /dev/null stand-in): errors are
  * clean FALSE and nothing leaks. */
 GST_START_TEST (test_heap_alloc_failure)
@@ -774,6 +1086,7 @@ dmaheappool_suite (void)
   tcase_add_test (tc, test_importer_closes_fd_number_reused);
   tcase_add_test (tc, test_fd_closed_while_pooled);
   tcase_add_test (tc, test_no_fd_leak);
+  tcase_add_test (tc, test_stop_while_fenced);
   tcase_add_test (tc, test_heap_alloc_failure);
 #if GST_CHECK_VERSION(1, 24, 0)
   tcase_add_test (tc, test_dma_drm_caps);
