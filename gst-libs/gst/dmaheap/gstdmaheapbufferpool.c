@@ -240,8 +240,14 @@ gst_dma_heap_buffer_pool_set_config (GstBufferPool * pool,
 
   if (gst_buffer_pool_config_has_option (config,
           GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE)) {
+    /* The video meta keeps the absolute offsets of the planes in the
+     * buffer, and a buffer's offsets run through its memories one after
+     * the other: memory i spans [offset[i], offset[i + 1]), except that the
+     * first starts at 0 (with the padding above and left of plane 0) and
+     * the last ends at the size. The memories then add up to the size, as
+     * GstBufferPool checks on release. */
     for (i = 0; i < n_planes; i++) {
-      gsize start = GST_VIDEO_INFO_PLANE_OFFSET (&info, i);
+      gsize start = i > 0 ? GST_VIDEO_INFO_PLANE_OFFSET (&info, i) : 0;
       gsize end = i + 1 < n_planes ?
           GST_VIDEO_INFO_PLANE_OFFSET (&info, i + 1) : size;
 

@@ -20,7 +20,9 @@ G_BEGIN_DECLS
  *
  * A #GstDmaHeapBufferPool option: give every plane its own dma-buf (one
  * #GstMemory per plane), as multi-planar V4L2 formats (NV12M) and some
- * display controllers want. Without it a buffer is one dma-buf.
+ * display controllers want. Without it a buffer is one dma-buf. The
+ * #GstVideoMeta's offsets stay absolute: the first memory also holds any
+ * padding above and left of plane 0, the last one any extra size.
  */
 #define GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE \
     "GstBufferPoolOptionDmaHeapMemoryPerPlane"

@@ -582,6 +582,148 @@ GST_START_TEST (test_memory_per_plane)
 
 GST_END_TEST;
 
+/* Writes a pattern into every visible row of every plane, through the
+ * frame map (which finds each plane through the video meta). */
+static void
+fill_planes (GstBuffer * buf, const GstVideoInfo * info)
+{
+  GstVideoFrame frame;
+  guint p, row, x;
+
+  fail_unless (gst_video_frame_map (&frame, (GstVideoInfo *) info, buf,
+          GST_MAP_WRITE));
+  for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (&frame); p++) {
+    guint8 *data = GST_VIDEO_FRAME_PLANE_DATA (&frame, p);
+    guint width = GST_VIDEO_FRAME_COMP_WIDTH (&frame, p) *
+        GST_VIDEO_FRAME_COMP_PSTRIDE (&frame, p);
+
+    for (row = 0; row < (guint) GST_VIDEO_FRAME_COMP_HEIGHT (&frame, p); row++)
+      for (x = 0; x < width; x++)
+        data[row * GST_VIDEO_FRAME_PLANE_STRIDE (&frame, p) + x] =
+            (p * 71 + row * 13 + x) & 0xff;
+  }
+  gst_video_frame_unmap (&frame);
+}
+
+static GstBufferPool *
+aligned_pool_new (GstAllocator * alloc, GstCaps * caps,
+    GstVideoAlignment * align, gboolean memory_per_plane)
+{
+  GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
+  GstStructure *config = gst_buffer_pool_get_config (pool);
+
+  gst_buffer_pool_config_set_params (config, caps, 0, 0, 0);
+  gst_buffer_pool_config_set_allocator (config, alloc, NULL);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+  gst_buffer_pool_config_set_video_alignment (config, align);
+  if (memory_per_plane)
+    gst_buffer_pool_config_add_option (config,
+        GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE);
+  fail_unless (gst_buffer_pool_set_config (pool, config));
+  fail_unless (gst_buffer_pool_set_active (pool, TRUE));
+
+  return pool;
+}
+
+/* Memory per plane with padding above and left of the picture (the video
+ * meta's offsets are absolute, offset[0] > 0): the memories must lie where
+ * those offsets say, so each plane maps the same bytes as in a buffer of
+ * one memory of the same layout, and a released buffer, whose memories
+ * add up to the pool's size, goes back to the pool. */
+GST_START_TEST (test_memory_per_plane_padded)
+{
+  GstAllocator *alloc = memfd_allocator_new ();
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=I420,width=64,"
+      "height=32");
+  GstBufferPool *planes_pool, *single_pool;
+  GstBuffer *planes, *single, *again;
+  GstMemory *mems[GST_VIDEO_MAX_PLANES];
+  GstVideoAlignment align;
+  GstVideoInfo info;
+  GstVideoMeta *meta;
+  GstMapInfo map;
+  guint8 *bytes;
+  guint allocations, i;
+  gsize total = 0;
+
+  gst_video_info_from_caps (&info, caps);
+  gst_video_alignment_reset (&align);
+  align.padding_top = 4;
+  align.padding_left = 16;
+  align.padding_right = 16;
+  align.padding_bottom = 4;
+  for (i = 0; i < GST_VIDEO_MAX_PLANES; i++)
+    align.stride_align[i] = 31;
+  fail_unless (gst_video_info_align (&info, &align));
+  fail_unless (info.offset[0] > 0);
+
+  planes_pool = aligned_pool_new (alloc, caps, &align, TRUE);
+  single_pool = aligned_pool_new (alloc, caps, &align, FALSE);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (planes_pool,
+          &planes, NULL), GST_FLOW_OK);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (single_pool,
+          &single, NULL), GST_FLOW_OK);
+
+  /* one memory per plane, plane i starting in memory i where the meta says,
+   * the memories adding up to the frame */
+  fail_unless_equals_int (gst_buffer_n_memory (planes), 3);
+  meta = gst_buffer_get_video_meta (planes);
+  fail_unless (meta != NULL);
+  for (i = 0; i < 3; i++) {
+    guint idx, len;
+    gsize skip;
+
+    fail_unless_equals_uint64 (meta->offset[i], info.offset[i]);
+    fail_unless (gst_buffer_find_memory (planes, meta->offset[i], 1, &idx,
+            &len, &skip));
+    fail_unless_equals_int (idx, i);
+    mems[i] = gst_buffer_peek_memory (planes, i);
+    total += mems[i]->size;
+  }
+  fail_unless_equals_uint64 (total, info.size);
+  fail_unless_equals_uint64 (gst_buffer_get_size (planes),
+      gst_buffer_get_size (single));
+
+  /* the same picture written through the meta into both: the same bytes,
+   * in the same places */
+  fill_planes (planes, &info);
+  fill_planes (single, &info);
+  /* (mapping the whole buffer would merge its memories into one) */
+  bytes = g_malloc (info.size);
+  fail_unless_equals_uint64 (gst_buffer_extract (planes, 0, bytes, info.size),
+      info.size);
+  fail_unless (gst_buffer_map (single, &map, GST_MAP_READ));
+  fail_unless_equals_uint64 (map.size, info.size);
+  fail_unless (memcmp (bytes, map.data, map.size) == 0,
+      "the planes' memories do not hold the frame as one memory does");
+  gst_buffer_unmap (single, &map);
+  g_free (bytes);
+
+  /* back to the pool, not discarded: the same memories come out again and
+   * nothing was allocated */
+  gst_buffer_unref (planes);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (planes_pool,
+          &again, NULL), GST_FLOW_OK);
+  for (i = 0; i < 3; i++)
+    fail_unless (gst_buffer_peek_memory (again, i) == mems[i],
+        "memory %u is not the released buffer's: it was discarded", i);
+  gst_dma_heap_buffer_pool_get_counts (planes_pool, &allocations, NULL);
+  fail_unless_equals_int (allocations, 1);
+  gst_buffer_unref (again);
+
+  gst_buffer_unref (single);
+  fail_unless (gst_buffer_pool_set_active (planes_pool, FALSE));
+  fail_unless (gst_buffer_pool_set_active (single_pool, FALSE));
+  gst_object_unref (planes_pool);
+  gst_object_unref (single_pool);
+  gst_caps_unref (caps);
+  gst_object_unref (alloc);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_last_returned_goes_out_first)
 {
   GstAllocator *alloc = memfd_allocator_new ();
@@ -1080,6 +1222,7 @@ dmaheappool_suite (void)
   tcase_add_test (tc, test_bad_configs);
   tcase_add_test (tc, test_meta_and_alignment);
   tcase_add_test (tc, test_memory_per_plane);
+  tcase_add_test (tc, test_memory_per_plane_padded);
   tcase_add_test (tc, test_last_returned_goes_out_first);
   tcase_add_test (tc, test_release_wakes_waiter);
   tcase_add_test (tc, test_importer_closes_fd);
