@@ -5,7 +5,14 @@
  * Follows drivers/dma-buf/heaps/system_heap.c: an sg_table per attachment,
  * CPU access syncing every mapped attachment, vmap through vmap(). Heaps
  * only fill and empty buffer->sg_table. Write-combined heaps map with
- * pgprot_writecombine() and skip CPU cache maintenance.
+ * pgprot_writecombine().
+ *
+ * Every heap syncs its device mappings, the write-combined one included:
+ * where a device goes through swiotlb bounce buffers (swiotlb=force,
+ * SEV/TDX guests, a device whose DMA mask does not reach the pages) the
+ * syncs are the copies between the pages and the bounce buffer, and
+ * without them the device reads the snapshot taken at map time and its
+ * writes never reach the pages. Where nothing bounces, x86 syncs nothing.
  */
 
 #include <linux/dma-buf.h>
@@ -19,6 +26,7 @@
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 
+#include "compat.h"
 #include "fault.h"
 #include "heap.h"
 
@@ -29,21 +37,47 @@ struct dhe_attachment {
 	bool mapped;
 };
 
-static int dhe_dup_sg_table(struct sg_table *from, struct sg_table *to)
+/*
+ * The longest piece @dev can map: swiotlb bounces at most 256 KiB per
+ * entry, so a buffer of 1 MiB chunks could not be mapped at all through
+ * bounce buffers. Where nothing bounces this is SIZE_MAX and entries stay
+ * whole.
+ */
+static size_t dhe_max_entry_len(struct device *dev)
 {
+	return max_t(size_t, round_down(dma_max_mapping_size(dev), PAGE_SIZE),
+		     PAGE_SIZE);
+}
+
+static int dhe_dup_sg_table(struct sg_table *from, struct sg_table *to,
+			    struct device *dev)
+{
+	size_t max_len = dhe_max_entry_len(dev);
 	struct scatterlist *sg, *new_sg;
+	unsigned int nents = 0;
 	unsigned int i;
 	int ret;
 
+	for_each_sgtable_sg(from, sg, i)
+		nents += DIV_ROUND_UP(sg->length, max_len);
+
 	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM :
-		sg_alloc_table(to, from->orig_nents, GFP_KERNEL);
+		sg_alloc_table(to, nents, GFP_KERNEL);
 	if (ret)
 		return ret;
 
+	/* heaps fill whole pages: every entry starts at offset 0 */
 	new_sg = to->sgl;
 	for_each_sgtable_sg(from, sg, i) {
-		sg_set_page(new_sg, sg_page(sg), sg->length, sg->offset);
-		new_sg = sg_next(new_sg);
+		size_t done, len;
+
+		for (done = 0; done < sg->length; done += len) {
+			len = min_t(size_t, sg->length - done, max_len);
+			sg_set_page(new_sg,
+				    dhe_nth_page(sg_page(sg), done >> PAGE_SHIFT),
+				    len, 0);
+			new_sg = sg_next(new_sg);
+		}
 	}
 	return 0;
 }
@@ -59,7 +93,7 @@ static int dhe_attach(struct dma_buf *dmabuf,
 	if (!a)
 		return -ENOMEM;
 
-	ret = dhe_dup_sg_table(&buffer->sg_table, &a->table);
+	ret = dhe_dup_sg_table(&buffer->sg_table, &a->table, attachment->dev);
 	if (ret) {
 		kfree(a);
 		return ret;
@@ -94,10 +128,9 @@ static struct sg_table *dhe_map_dma_buf(struct dma_buf_attachment *attachment,
 {
 	struct dhe_buffer *buffer = attachment->dmabuf->priv;
 	struct dhe_attachment *a = attachment->priv;
-	unsigned long attrs = buffer->heap->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->table, direction, attrs);
+	ret = dma_map_sgtable(attachment->dev, &a->table, direction, 0);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -115,12 +148,11 @@ static void dhe_unmap_dma_buf(struct dma_buf_attachment *attachment,
 {
 	struct dhe_buffer *buffer = attachment->dmabuf->priv;
 	struct dhe_attachment *a = attachment->priv;
-	unsigned long attrs = buffer->heap->uncached ? DMA_ATTR_SKIP_CPU_SYNC : 0;
 
 	mutex_lock(&buffer->lock);
 	a->mapped = false;
 	mutex_unlock(&buffer->lock);
-	dma_unmap_sgtable(attachment->dev, table, direction, attrs);
+	dma_unmap_sgtable(attachment->dev, table, direction, 0);
 }
 
 static int dhe_begin_cpu_access(struct dma_buf *dmabuf,
@@ -133,12 +165,10 @@ static int dhe_begin_cpu_access(struct dma_buf *dmabuf,
 	if (buffer->vaddr)
 		invalidate_kernel_vmap_range(buffer->vaddr, buffer->len);
 
-	if (!buffer->heap->uncached) {
-		list_for_each_entry(a, &buffer->attachments, list) {
-			if (!a->mapped)
-				continue;
-			dma_sync_sgtable_for_cpu(a->dev, &a->table, direction);
-		}
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (!a->mapped)
+			continue;
+		dma_sync_sgtable_for_cpu(a->dev, &a->table, direction);
 	}
 	mutex_unlock(&buffer->lock);
 	return 0;
@@ -154,12 +184,10 @@ static int dhe_end_cpu_access(struct dma_buf *dmabuf,
 	if (buffer->vaddr)
 		flush_kernel_vmap_range(buffer->vaddr, buffer->len);
 
-	if (!buffer->heap->uncached) {
-		list_for_each_entry(a, &buffer->attachments, list) {
-			if (!a->mapped)
-				continue;
-			dma_sync_sgtable_for_device(a->dev, &a->table, direction);
-		}
+	list_for_each_entry(a, &buffer->attachments, list) {
+		if (!a->mapped)
+			continue;
+		dma_sync_sgtable_for_device(a->dev, &a->table, direction);
 	}
 	mutex_unlock(&buffer->lock);
 	return 0;

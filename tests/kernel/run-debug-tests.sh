@@ -1,12 +1,15 @@
 #!/bin/sh
 # SPDX-License-Identifier: LGPL-2.1-or-later
-# The boot with the kernel's memory debugging on (see meson.build): every
-# failure point of the fault-injection build walked, then the random
-# operation fuzzer on each of our heaps.
-#   run-debug-tests.sh FAULT_TEST HEAP_FUZZ [SECONDS_PER_HEAP]
+# The boot with the kernel's memory debugging on and swiotlb=force (see
+# meson.build): DMA coherence through bounce buffers on every heap (with the
+# test module vm-run loaded), every failure point of the fault-injection
+# build walked, then the random operation fuzzer on each of our heaps.
+#   run-debug-tests.sh COHERENCE_TEST FAULT_TEST HEAP_FUZZ [SECONDS_PER_HEAP]
 set -u
 status=0
 
+"$1" || status=1
+shift
 "$1" || status=1
 
 echo "# == random operations"

@@ -65,7 +65,50 @@ struct dhe_test_alloc {
 	__s32 fd;
 };
 
+/**
+ * struct dhe_test_map - attach a dma-buf to the test device and map it for
+ *			 DMA (bidirectional), kept mapped until
+ *			 DHE_TEST_IOC_UNMAP or the file's release; one per
+ *			 open file
+ * @fd:		in: the dma-buf
+ * @segments:	out: DMA segments (entries of the mapped sg_table)
+ * @bounced:	out: segments whose DMA address is not the physical address
+ *		of their pages (swiotlb bounce buffers)
+ * @size:	out: the dma-buf's size
+ */
+struct dhe_test_map {
+	__s32 fd;
+	__u32 segments;
+	__u32 bounced;
+	__u32 reserved;
+	__u64 size;
+};
+
+/* Write word i = pattern + i instead of comparing against it. */
+#define DHE_TEST_DEVICE_WRITE	(1U << 0)
+
+/**
+ * struct dhe_test_device_access - what the device sees at the DMA addresses
+ *				   of the mapped buffer (x86 without IOMMU:
+ *				   the DMA address is the physical one)
+ * @flags:	in: DHE_TEST_DEVICE_*
+ * @reserved:	in: 0
+ * @pattern:	in: word i of the buffer is pattern + i
+ * @matching:	out: reading, 64-bit words that equal pattern + i
+ * @words:	out: 64-bit words in the buffer
+ */
+struct dhe_test_device_access {
+	__u32 flags;
+	__u32 reserved;
+	__u64 pattern;
+	__u64 matching;
+	__u64 words;
+};
+
 #define DHE_TEST_IOC_IMPORT	_IOWR('h', 0x01, struct dhe_test_import)
 #define DHE_TEST_IOC_ALLOC	_IOWR('h', 0x02, struct dhe_test_alloc)
+#define DHE_TEST_IOC_MAP	_IOWR('h', 0x03, struct dhe_test_map)
+#define DHE_TEST_IOC_DEVICE	_IOWR('h', 0x04, struct dhe_test_device_access)
+#define DHE_TEST_IOC_UNMAP	_IO('h', 0x05)
 
 #endif /* _UAPI_LINUX_DMA_HEAP_EXT_TEST_H */

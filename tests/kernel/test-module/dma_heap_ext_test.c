@@ -4,7 +4,10 @@
  * dma-buf importer, driven by tests/kernel/ through /dev/dma_heap_ext_test.
  *
  * Its platform device (64-bit DMA mask) is the importing device: attach,
- * map_dma_buf, begin/end_cpu_access with a mapped attachment, vmap.
+ * map_dma_buf, begin/end_cpu_access with a mapped attachment, vmap. It
+ * also keeps one buffer mapped per open file and reads and writes what the
+ * device sees at its DMA addresses, so tests can tell whether the
+ * exporter's syncs move data through swiotlb bounce buffers.
  */
 
 #include <linux/dma-buf.h>
@@ -12,10 +15,13 @@
 #include <linux/err.h>
 #include <linux/fs.h>
 #include <linux/iosys-map.h>
+#include <linux/io.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/scatterlist.h>
+#include <linux/slab.h>
 #include <linux/uaccess.h>
 
 #ifdef CONFIG_X86
@@ -27,6 +33,14 @@
 #include "dma-heap-ext-test.h"
 
 static struct platform_device *dhe_test_pdev;
+
+/* A buffer the device keeps mapped between ioctls, as a driver would. */
+struct dhe_test_mapping {
+	struct mutex lock;
+	struct dma_buf *dmabuf;
+	struct dma_buf_attachment *attach;
+	struct sg_table *sgt;
+};
 
 static void dhe_test_count_segments(struct sg_table *sgt,
 				    struct dhe_test_import *imp)
@@ -179,9 +193,128 @@ static long dhe_test_alloc(struct dhe_test_alloc *req)
 	return 0;
 }
 
+static long dhe_test_map(struct dhe_test_mapping *m, struct dhe_test_map *req)
+{
+	struct dma_buf_attachment *attach;
+	struct dma_buf *dmabuf;
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	unsigned int i;
+	long ret;
+
+	if (m->dmabuf)
+		return -EBUSY;
+	dmabuf = dma_buf_get(req->fd);
+	if (IS_ERR(dmabuf))
+		return PTR_ERR(dmabuf);
+
+	attach = dma_buf_attach(dmabuf, &dhe_test_pdev->dev);
+	if (IS_ERR(attach)) {
+		ret = PTR_ERR(attach);
+		goto put_dmabuf;
+	}
+	sgt = dma_buf_map_attachment_unlocked(attach, DMA_BIDIRECTIONAL);
+	if (IS_ERR(sgt)) {
+		ret = PTR_ERR(sgt);
+		goto detach;
+	}
+
+	req->size = dmabuf->size;
+	req->segments = 0;
+	req->bounced = 0;
+	/* dma-direct maps entry by entry: DMA entry i is entry i's pages */
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		req->segments++;
+		if (sg_dma_address(sg) != sg_phys(sg))
+			req->bounced++;
+	}
+	m->dmabuf = dmabuf;
+	m->attach = attach;
+	m->sgt = sgt;
+	return 0;
+
+detach:
+	dma_buf_detach(dmabuf, attach);
+put_dmabuf:
+	dma_buf_put(dmabuf);
+	return ret;
+}
+
+static void dhe_test_unmap(struct dhe_test_mapping *m)
+{
+	if (!m->dmabuf)
+		return;
+	dma_buf_unmap_attachment_unlocked(m->attach, m->sgt, DMA_BIDIRECTIONAL);
+	dma_buf_detach(m->dmabuf, m->attach);
+	dma_buf_put(m->dmabuf);
+	m->dmabuf = NULL;
+	m->attach = NULL;
+	m->sgt = NULL;
+}
+
+/*
+ * Play the device: read or write the memory at the DMA addresses. With no
+ * IOMMU (the test VMs) a DMA address on x86 is the physical address: the
+ * pages themselves, or the swiotlb slot the device was given instead.
+ */
+static long dhe_test_device(struct dhe_test_mapping *m,
+			    struct dhe_test_device_access *req)
+{
+	bool write = req->flags & DHE_TEST_DEVICE_WRITE;
+	struct scatterlist *sg;
+	u64 word = 0;
+	unsigned int i;
+	size_t j;
+
+	if (!m->dmabuf)
+		return -ENOENT;
+	req->matching = 0;
+	for_each_sgtable_dma_sg(m->sgt, sg, i) {
+		phys_addr_t phys = (phys_addr_t)sg_dma_address(sg);
+		unsigned int len = sg_dma_len(sg);
+		u64 *words;
+
+		if (!pfn_valid(PHYS_PFN(phys)) ||
+		    !pfn_valid(PHYS_PFN(phys + len - 1)) ||
+		    PageHighMem(pfn_to_page(PHYS_PFN(phys + len - 1))))
+			return -EOPNOTSUPP;
+		words = phys_to_virt(phys);
+		for (j = 0; j < len / sizeof(u64); j++, word++) {
+			if (write)
+				words[j] = req->pattern + word;
+			else if (words[j] == req->pattern + word)
+				req->matching++;
+		}
+	}
+	req->words = word;
+	return 0;
+}
+
+static int dhe_test_open(struct inode *inode, struct file *file)
+{
+	struct dhe_test_mapping *m = kzalloc(sizeof(*m), GFP_KERNEL);
+
+	if (!m)
+		return -ENOMEM;
+	mutex_init(&m->lock);
+	file->private_data = m;
+	return 0;
+}
+
+static int dhe_test_release(struct inode *inode, struct file *file)
+{
+	struct dhe_test_mapping *m = file->private_data;
+
+	dhe_test_unmap(m);
+	mutex_destroy(&m->lock);
+	kfree(m);
+	return 0;
+}
+
 static long dhe_test_ioctl(struct file *file, unsigned int cmd,
 			   unsigned long arg)
 {
+	struct dhe_test_mapping *m = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	long ret;
 
@@ -215,6 +348,35 @@ static long dhe_test_ioctl(struct file *file, unsigned int cmd,
 			ret = -EFAULT;
 		return ret;
 	}
+	case DHE_TEST_IOC_MAP: {
+		struct dhe_test_map req;
+
+		if (copy_from_user(&req, uarg, sizeof(req)))
+			return -EFAULT;
+		mutex_lock(&m->lock);
+		ret = dhe_test_map(m, &req);
+		mutex_unlock(&m->lock);
+		if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+			ret = -EFAULT;
+		return ret;
+	}
+	case DHE_TEST_IOC_DEVICE: {
+		struct dhe_test_device_access req;
+
+		if (copy_from_user(&req, uarg, sizeof(req)))
+			return -EFAULT;
+		mutex_lock(&m->lock);
+		ret = dhe_test_device(m, &req);
+		mutex_unlock(&m->lock);
+		if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+			ret = -EFAULT;
+		return ret;
+	}
+	case DHE_TEST_IOC_UNMAP:
+		mutex_lock(&m->lock);
+		dhe_test_unmap(m);
+		mutex_unlock(&m->lock);
+		return 0;
 	default:
 		return -ENOTTY;
 	}
@@ -222,6 +384,8 @@ static long dhe_test_ioctl(struct file *file, unsigned int cmd,
 
 static const struct file_operations dhe_test_fops = {
 	.owner = THIS_MODULE,
+	.open = dhe_test_open,
+	.release = dhe_test_release,
 	.unlocked_ioctl = dhe_test_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = noop_llseek,
