@@ -73,6 +73,7 @@ GST_DEBUG_CATEGORY (gst_dma_heap_sink_debug);
 #define DEFAULT_CAN_SCALE TRUE
 #define DEFAULT_SKIP_VSYNC FALSE
 #define DEFAULT_ATOMIC TRUE
+#define DEFAULT_HEAP "auto"
 
 /* Framebuffers kept: more than any pool upstream cycles through (V4L2 caps
  * its queues at 32), so a steady stream never re-imports. */
@@ -95,8 +96,10 @@ enum
   PROP_HEAP,
   PROP_DISPLAY_WIDTH,
   PROP_DISPLAY_HEIGHT,
-  PROP_STATS,
-  N_PROPS
+  N_PROPS,
+  /* GstBaseSink's, overridden */
+  PROP_STATS = N_PROPS,
+  /* then GstVideoOverlay's */
 };
 
 static GParamSpec *properties[N_PROPS];
@@ -764,8 +767,8 @@ gst_dma_heap_sink_video_overlay_init (GstVideoOverlayInterface * iface)
 /* GObject                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/* Ours beside GstBaseSink's own (average-rate, dropped, rendered), which
- * this property would otherwise hide. */
+/* Ours beside GstBaseSink's own (average-rate, dropped, rendered): the
+ * property is GstBaseSink's, overridden. */
 static GstStructure *
 gst_dma_heap_sink_get_stats (GstDmaHeapSink * self)
 {
@@ -799,7 +802,7 @@ gst_dma_heap_sink_set_property (GObject * object, guint prop_id,
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (object);
 
-  if (gst_video_overlay_set_property (object, N_PROPS, prop_id, value))
+  if (gst_video_overlay_set_property (object, PROP_STATS, prop_id, value))
     return;
 
   GST_OBJECT_LOCK (self);
@@ -834,10 +837,13 @@ gst_dma_heap_sink_set_property (GObject * object, guint prop_id,
     case PROP_ATOMIC:
       self->use_atomic = g_value_get_boolean (value);
       break;
-    case PROP_HEAP:
+    case PROP_HEAP:{
+      const gchar *heap = g_value_get_string (value);
+
       g_free (self->heap);
-      self->heap = g_value_dup_string (value);
+      self->heap = g_strdup (heap && *heap ? heap : DEFAULT_HEAP);
       break;
+    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -939,6 +945,7 @@ gst_dma_heap_sink_init (GstDmaHeapSink * self)
   self->can_scale = DEFAULT_CAN_SCALE;
   self->skip_vsync = DEFAULT_SKIP_VSYNC;
   self->use_atomic = DEFAULT_ATOMIC;
+  self->heap = g_strdup (DEFAULT_HEAP);
   gst_video_info_init (&self->vinfo);
 }
 
@@ -1098,15 +1105,15 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
    * GstDmaHeapSink:heap:
    *
    * The dma-buf heap of the pool proposed upstream, by name (as in
-   * /dev/dma_heap/). Unset or "auto": the heap the kernel module hints for
-   * the display device (a contiguous heap for a device without IOMMU),
-   * else the pool's default.
+   * /dev/dma_heap/). "auto" (the default; %NULL or "" set it too): the heap
+   * the kernel module hints for the display device (a contiguous heap for a
+   * device without IOMMU), else the pool's default.
    *
    * Since: 0.1
    */
   properties[PROP_HEAP] = g_param_spec_string ("heap", "Heap",
-      "dma-buf heap for the buffers proposed upstream; unset or \"auto\": "
-      "the one suited to the display device", NULL,
+      "dma-buf heap for the buffers proposed upstream; \"auto\": the one "
+      "suited to the display device", DEFAULT_HEAP,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -1131,8 +1138,7 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
       "Display height", "Height of the mode in use", 0, G_MAXINT, 0,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
-  /**
-   * GstDmaHeapSink:stats:
+  /* GstDmaHeapSink:stats, GstBaseSink's property overridden:
    *
    * Counters since the sink last started (they start again at 0 with each
    * start): `frames-shown` (page flips completed),
@@ -1142,15 +1148,10 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
    * dropped by skip-vsync), and `heap`, the heap of the pool proposed
    * upstream (NULL when none was taken); and GstBaseSink's own fields
    * (`average-rate`, `dropped`, `rendered`).
-   *
-   * Since: 0.1
    */
-  properties[PROP_STATS] = g_param_spec_boxed ("stats", "Statistics",
-      "Frames shown, imports, cache hits, copies and drops",
-      GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
-  gst_video_overlay_install_properties (gobject_class, N_PROPS);
+  g_object_class_override_property (gobject_class, PROP_STATS, "stats");
+  gst_video_overlay_install_properties (gobject_class, PROP_STATS);
 
   gst_element_class_set_static_metadata (element_class,
       "dma-buf heap KMS video sink", "Sink/Video",

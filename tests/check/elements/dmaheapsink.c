@@ -23,6 +23,7 @@
 
 #include "dmaheaptest.h"
 
+#include <gst/base/gstbasesink.h>
 #include <gst/video/video.h>
 
 #include <drm_fourcc.h>
@@ -539,6 +540,7 @@ GST_START_TEST (test_properties)
 {
   GstElement *sink = gst_element_factory_make ("dmaheapsink", NULL);
   GstStructure *stats;
+  GParamSpec *pspec;
   const gchar *fields[] = { "frames-shown", "imports", "cache-hits",
     "copies", "drops"
   };
@@ -562,6 +564,21 @@ GST_START_TEST (test_properties)
   fail_if (b);
   g_object_get (sink, "device", &str, NULL);
   fail_unless (str == NULL);
+  /* "auto" as the docs say, and what the pspec says the default is */
+  g_object_get (sink, "heap", &str, NULL);
+  fail_unless_equals_string (str, "auto");
+  g_free (str);
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "heap");
+  fail_unless_equals_string (G_PARAM_SPEC_STRING (pspec)->default_value,
+      "auto");
+
+  /* stats is GstBaseSink's property, overridden (the class finds the
+   * original), not one of our own hiding it */
+  pspec = g_object_class_find_property (G_OBJECT_GET_CLASS (sink), "stats");
+  fail_unless (pspec != NULL);
+  fail_unless (pspec->owner_type == GST_TYPE_BASE_SINK,
+      "stats is a property of %s, not GstBaseSink's overridden",
+      g_type_name (pspec->owner_type));
 
   g_object_set (sink, "device", "/dev/dri/card7", "connector-id", 42,
       "plane-id", 31, "can-scale", FALSE, "force-modesetting", TRUE,
@@ -571,6 +588,10 @@ GST_START_TEST (test_properties)
   g_free (str);
   g_object_get (sink, "heap", &str, NULL);
   fail_unless_equals_string (str, "contiguous");
+  g_free (str);
+  g_object_set (sink, "heap", NULL, NULL);
+  g_object_get (sink, "heap", &str, NULL);
+  fail_unless_equals_string (str, "auto");
   g_free (str);
   g_object_get (sink, "connector-id", &i, NULL);
   fail_unless_equals_int (i, 42);
