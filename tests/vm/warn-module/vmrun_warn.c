@@ -14,6 +14,7 @@
 #include <linux/bug.h>
 #include <linux/delay.h>
 #include <linux/gfp.h>
+#include <linux/irqflags.h>
 #include <linux/jiffies.h>
 #include <linux/kfence.h>
 #include <linux/mm.h>
@@ -78,22 +79,26 @@ static int vmrun_warn_kfence(void)
 
 /*
  * The page allocator's per-CPU lists hand the page just freed out again
- * first; with page_poison=1 it checks the poison then.
+ * first; with page_poison=1 it checks the poison then. Interrupts stay off
+ * from the free to the allocation: with preemption alone off, an interrupt
+ * on this CPU could take the freed page first, and the write below would
+ * corrupt whatever it put there.
  */
 static int vmrun_warn_pagepoison(void)
 {
 	struct page *page, *again;
+	unsigned long flags;
 	int tries;
 
 	for (tries = 0; tries < 64; tries++) {
 		page = alloc_page(GFP_KERNEL);
 		if (!page)
 			return -ENOMEM;
-		preempt_disable();
+		local_irq_save(flags);
 		__free_page(page);
 		memset(page_address(page), 0x5a, 16);
 		again = alloc_page(GFP_ATOMIC);
-		preempt_enable();
+		local_irq_restore(flags);
 		if (again)
 			__free_page(again);
 		if (again == page)
