@@ -58,8 +58,9 @@ static int dhe_dup_sg_table(struct sg_table *from, struct sg_table *to,
 	unsigned int i;
 	int ret;
 
+	/* DIV_ROUND_UP() would overflow with max_len near SIZE_MAX */
 	for_each_sgtable_sg(from, sg, i)
-		nents += DIV_ROUND_UP(sg->length, max_len);
+		nents += (sg->length - 1) / max_len + 1;
 
 	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM :
 		sg_alloc_table(to, nents, GFP_KERNEL);
