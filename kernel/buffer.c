@@ -204,6 +204,15 @@ static int dhe_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 	unsigned int i;
 	int ret;
 
+	/*
+	 * As upstream's cma_heap: a private mapping would copy written pages
+	 * into anonymous memory no device sees, and remap_pfn_range() accepts
+	 * it only for some layouts. Refused whatever the buffer's layout. A
+	 * shared mapping of a read-only file has VM_MAYSHARE only.
+	 */
+	if (!(vma->vm_flags & (VM_SHARED | VM_MAYSHARE)))
+		return -EINVAL;
+
 	if (buffer->heap->uncached)
 		vma->vm_page_prot = pgprot_writecombine(vma->vm_page_prot);
 

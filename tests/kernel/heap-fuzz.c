@@ -200,7 +200,7 @@ static void op_mmap(const char *heap)
 {
 	struct buf *b;
 	uint64_t pages, off, len;
-	int prot, shared, inside;
+	int prot, shared, inside, e;
 	void *m;
 
 	if (!nbufs || nmaps == MAX_MAPS)
@@ -214,6 +214,7 @@ static void op_mmap(const char *heap)
 	shared = below(4) != 0;
 	inside = off * 4096 + len <= b->len;
 	m = mmap(NULL, len, prot, shared ? MAP_SHARED : MAP_PRIVATE, b->fd, (off_t)(off * 4096));
+	e = errno;
 	if (!inside) {
 		EXPECT(m == MAP_FAILED, "%s: mmap of %" PRIu64 " at page %" PRIu64 " of a %" PRIu64
 		      "-byte buffer (past the end) refused", heap, len, off, b->len);
@@ -230,9 +231,15 @@ static void op_mmap(const char *heap)
 			munmap(m, len);
 		return;
 	}
-	/* private mappings: as upstream's system heap, one sg entry or EINVAL */
-	if (!shared && m == MAP_FAILED)
+	/* private mappings: refused up front, as upstream's cma_heap does */
+	if (!shared) {
+		EXPECT(m == MAP_FAILED && e == EINVAL, "%s: a private mapping of %" PRIu64 " at page %"
+		       PRIu64 " of %" PRIu64 " is refused with EINVAL (%s)", heap, len, off, b->len,
+		       m == MAP_FAILED ? strerror(e) : "mapped");
+		if (m != MAP_FAILED)
+			munmap(m, len);
 		return;
+	}
 	if (!EXPECT(m != MAP_FAILED, "%s: mmap of %" PRIu64 " at page %" PRIu64 " of %" PRIu64 " (%s)",
 		   heap, len, off, b->len, strerror(errno)))
 		return;

@@ -212,6 +212,35 @@ static void test_rdonly(const char *heap)
 	close(hfd);
 }
 
+/*
+ * MAP_PRIVATE is refused up front, as upstream's cma_heap does: a private
+ * writable mapping would copy-on-write heap pages into anonymous memory the
+ * device never sees, and the answer must not depend on the buffer's layout
+ * (one chunk or several).
+ */
+static void test_map_private(const char *heap, uint64_t len)
+{
+	const int prots[] = { PROT_READ, PROT_READ | PROT_WRITE };
+	int fd, i, e;
+	void *map;
+
+	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate %" PRIu64 " KiB", heap, len / KiB))
+		return;
+	for (i = 0; i < 2; i++) {
+		map = mmap(NULL, len, prots[i], MAP_PRIVATE, fd, 0);
+		e = errno;
+		CHECK(map == MAP_FAILED && e == EINVAL, "%s %" PRIu64 " KiB: a private %s mapping is refused with EINVAL",
+		      heap, len / KiB, i ? "writable" : "read-only");
+		if (map != MAP_FAILED)
+			munmap(map, len);
+	}
+	map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	CHECK(map != MAP_FAILED, "%s %" PRIu64 " KiB: a shared mapping still works", heap, len / KiB);
+	if (map != MAP_FAILED)
+		munmap(map, len);
+	close(fd);
+}
+
 /* ---- vgem as a PRIME importer ---- */
 
 static void test_vgem_import(int vgem, const char *heap, uint64_t len)
@@ -1534,6 +1563,8 @@ int main(int argc, char **argv)
 		test_zeroing_reuse(heaps[h], 1 * MiB);
 		test_set_name(heaps[h]);
 		test_rdonly(heaps[h]);
+		test_map_private(heaps[h], 4 * KiB);
+		test_map_private(heaps[h], 1 * MiB + 68 * KiB);
 	}
 	if (upstream) {
 		test_buffer(upstream, 1 * MiB);
