@@ -303,9 +303,9 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
   if (!check_heap (self))
     return FALSE;
   reset_stats (self);
-  self->negotiation_warned = FALSE;
-
   GST_OBJECT_LOCK (self);
+  self->negotiation_warned = FALSE;
+  gst_clear_caps (&self->refused_caps);
   device = g_strdup (self->device);
   connector_id = self->connector_id;
   plane_id = self->plane_id;
@@ -446,10 +446,12 @@ describe_video_caps (GstCaps * caps)
   return str;
 }
 
-/* Upstream asks for raw video the display cannot show at all: say which,
- * and what it can show, once per stream. A warning, not an error: a caps
- * query decides nothing by itself (an autoplugger may try other caps
- * next); upstream's not-negotiated error follows when it does not. */
+/* Upstream settled on raw video the display cannot show at all: say which,
+ * and what it can show, once per stream. A warning: upstream posts the
+ * not-negotiated error. Called where the stream commits to caps (a CAPS
+ * event the sink refuses, or the end of a stream that never got caps after
+ * asking for such), never from a caps query: queries have no side effects,
+ * and autopluggers probe sinks with caps they may not use. */
 static void
 warn_unshowable (GstDmaHeapSink * self, GstCaps * filter, GstCaps * caps)
 {
@@ -479,6 +481,42 @@ warn_unshowable (GstDmaHeapSink * self, GstCaps * filter, GstCaps * caps)
   g_free (can);
 }
 
+/* Warns when @asked (or, when NULL, the caps a query last found nothing
+ * for) cannot be shown. */
+static void
+warn_if_unshowable (GstDmaHeapSink * self, GstCaps * asked)
+{
+  GstCaps *allowed, *refused;
+
+  GST_OBJECT_LOCK (self);
+  allowed = self->allowed_caps ? gst_caps_ref (self->allowed_caps) : NULL;
+  refused = self->refused_caps ? gst_caps_ref (self->refused_caps) : NULL;
+  GST_OBJECT_UNLOCK (self);
+
+  if (!asked)
+    asked = refused;
+  if (allowed && asked && !gst_caps_can_intersect (asked, allowed))
+    warn_unshowable (self, asked, allowed);
+  gst_clear_caps (&allowed);
+  gst_clear_caps (&refused);
+}
+
+/* A CAPS event the sink cannot show is refused before the sink's event
+ * handler sees it (its pad asks ACCEPT_CAPS first): a probe sees it come. */
+static GstPadProbeReturn
+caps_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
+  GstCaps *caps;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    gst_event_parse_caps (event, &caps);
+    warn_if_unshowable (GST_DMA_HEAP_SINK (user_data), caps);
+  }
+
+  return GST_PAD_PROBE_OK;
+}
+
 static GstCaps *
 gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
@@ -497,8 +535,14 @@ gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
     GstCaps *tmp = gst_caps_intersect_full (filter, caps,
         GST_CAPS_INTERSECT_FIRST);
 
-    if (device && gst_caps_is_empty (tmp))
-      warn_unshowable (self, filter, caps);
+    /* only noted (for the end of a stream that never gets caps): a query
+     * posts nothing */
+    if (device && gst_caps_is_empty (tmp)) {
+      GST_INFO_OBJECT (self, "cannot show %" GST_PTR_FORMAT, filter);
+      GST_OBJECT_LOCK (self);
+      gst_caps_replace (&self->refused_caps, filter);
+      GST_OBJECT_UNLOCK (self);
+    }
     gst_caps_unref (caps);
     caps = tmp;
   }
@@ -525,6 +569,10 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   plane = gst_kms_choose_plane (self, &vinfo, fourcc);
   if (plane < 0)
     return FALSE;
+
+  GST_OBJECT_LOCK (self);
+  gst_clear_caps (&self->refused_caps);
+  GST_OBJECT_UNLOCK (self);
 
   /* Frames of the old format must leave the screen before it changes. */
   gst_kms_wait_flip (self, TRUE);
@@ -695,6 +743,10 @@ gst_dma_heap_sink_event (GstBaseSink * bsink, GstEvent * event)
   /* EOS means rendered: the last frame must be on screen (and counted). */
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane >= 0)
     gst_kms_wait_flip (self, TRUE);
+  /* The stream ends without caps: upstream gave up negotiating, maybe on
+   * what a caps query found the display cannot show. */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane < 0)
+    warn_if_unshowable (self, NULL);
 
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
@@ -916,6 +968,7 @@ gst_dma_heap_sink_finalize (GObject * object)
   g_free (self->driver_name);
   g_free (self->bus_id);
   g_free (self->heap);
+  gst_clear_caps (&self->refused_caps);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -947,6 +1000,8 @@ gst_dma_heap_sink_init (GstDmaHeapSink * self)
   self->use_atomic = DEFAULT_ATOMIC;
   self->heap = g_strdup (DEFAULT_HEAP);
   gst_video_info_init (&self->vinfo);
+  gst_pad_add_probe (GST_BASE_SINK_PAD (self),
+      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_event_probe, self, NULL);
 }
 
 static void

@@ -116,6 +116,8 @@ struct _GstDmaHeapSink
   gboolean flip_pending;
   gboolean copy_warned;
   gboolean negotiation_warned;  /* under the object lock */
+  GstCaps *refused_caps;        /* the last caps query found none showable,
+                                 * under the object lock */
   GstBufferPool *pool;
   gchar *pool_heap;
 
