@@ -171,8 +171,10 @@ retry:
   if (ret)
     goto commit_failed;
 
-  /* which frame a dumb buffer holds: the preroll frame comes back */
-  gst_buffer_replace (&self->copied, dumb ? buf : NULL);
+  /* A copied frame goes back upstream now, but the preroll frame comes
+   * back to be rendered: it is known then by being kept till then. */
+  if (dumb && self->prerolling)
+    gst_buffer_replace (&self->preroll_copy, buf);
   if (dumb)
     gst_kms_count_copy (self, refused);
 
@@ -209,10 +211,15 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (vsink);
   GstFlowReturn flow;
-  gboolean skip_vsync, layout_dirty;
+  gboolean skip_vsync, layout_dirty, copied_at_preroll;
 
   if (G_UNLIKELY (self->plane < 0))
     return GST_FLOW_NOT_NEGOTIATED;
+
+  /* after preroll the frame copied then is kept only till it is rendered */
+  copied_at_preroll = buf == self->preroll_copy;
+  if (!self->prerolling)
+    gst_buffer_replace (&self->preroll_copy, NULL);
 
   GST_OBJECT_LOCK (self);
   skip_vsync = self->skip_vsync;
@@ -236,13 +243,28 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   }
 
   /* The preroll frame comes back when playing starts: it is on screen,
-   * imported or copied. */
-  if ((buf == self->displayed || buf == self->copied) && !layout_dirty) {
+   * imported (the displayed buffer) or copied (kept till this render). */
+  if ((buf == self->displayed || copied_at_preroll) && !layout_dirty) {
     GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is already on screen", buf);
     return GST_FLOW_OK;
   }
 
   return gst_dma_heap_sink_render (self, buf, skip_vsync);
+}
+
+/* GstVideoSink shows the preroll frame through show_frame() too: tell it
+ * from a render. */
+static GstFlowReturn
+gst_dma_heap_sink_preroll (GstBaseSink * bsink, GstBuffer * buf)
+{
+  GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
+  GstFlowReturn flow;
+
+  self->prerolling = TRUE;
+  flow = GST_BASE_SINK_CLASS (parent_class)->preroll (bsink, buf);
+  self->prerolling = FALSE;
+
+  return flow;
 }
 
 /* Counters start again with each run, as dmaheapalloc's do. */
@@ -357,7 +379,7 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
 
   gst_buffer_replace (&self->displayed, NULL);
   gst_buffer_replace (&self->pending, NULL);
-  gst_buffer_replace (&self->copied, NULL);
+  gst_buffer_replace (&self->preroll_copy, NULL);
   self->displayed_fb = self->pending_fb = 0;
   self->flip_pending = FALSE;
 
@@ -747,6 +769,9 @@ gst_dma_heap_sink_event (GstBaseSink * bsink, GstEvent * event)
    * what a caps query found the display cannot show. */
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane < 0)
     warn_if_unshowable (self, NULL);
+  /* a flush drops the preroll frame: it will not be rendered */
+  if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
+    gst_buffer_replace (&self->preroll_copy, NULL);
 
   return GST_BASE_SINK_CLASS (parent_class)->event (bsink, event);
 }
@@ -1028,6 +1053,7 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
       GST_DEBUG_FUNCPTR (gst_dma_heap_sink_propose_allocation);
   basesink_class->query = GST_DEBUG_FUNCPTR (gst_dma_heap_sink_query);
   basesink_class->event = GST_DEBUG_FUNCPTR (gst_dma_heap_sink_event);
+  basesink_class->preroll = GST_DEBUG_FUNCPTR (gst_dma_heap_sink_preroll);
   videosink_class->show_frame =
       GST_DEBUG_FUNCPTR (gst_dma_heap_sink_show_frame);
 

@@ -109,7 +109,11 @@ struct _GstDmaHeapSink
   GstKmsDumb dumbs[N_DUMB_BUFFERS];
   gboolean dumbs_fullscreen;
   GstBuffer *displayed;         /* NULL when a dumb buffer is shown */
-  GstBuffer *copied;            /* the frame a shown dumb buffer holds */
+  /* A frame copied at preroll, kept (as GstBaseSink keeps it too) only
+   * until it is rendered, to know it then as already on screen; no frame
+   * is kept once copied otherwise. */
+  GstBuffer *preroll_copy;
+  gboolean prerolling;
   guint32 displayed_fb;
   GstBuffer *pending;
   guint32 pending_fb;

@@ -297,7 +297,10 @@ gst_kms_restore_display (GstDmaHeapSink * self)
 }
 
 /* Upstream wants its buffers back (a pool about to be torn down): keep the
- * last frame on screen from a copy, release the imported buffer. */
+ * last frame on screen from a copy, release the imported buffer and the
+ * preroll frame copied. The sink holds no other buffer of upstream's: the
+ * frame of a pending flip is on screen once the flip completes, and a frame
+ * it copied went back upstream when it was copied. */
 void
 gst_kms_drain (GstDmaHeapSink * self)
 {
@@ -308,8 +311,14 @@ gst_kms_drain (GstDmaHeapSink * self)
 
   if (self->plane < 0)
     return;
-  if (gst_kms_wait_flip (self, TRUE) != GST_FLOW_OK || !self->displayed)
+  gst_buffer_replace (&self->preroll_copy, NULL);
+  if (gst_kms_wait_flip (self, TRUE) != GST_FLOW_OK)
     return;
+  if (!self->displayed) {
+    GST_DEBUG_OBJECT (self, "drain: %s", self->displayed_fb ? "a copy is on "
+        "screen, no buffer of upstream's is held" : "nothing on screen");
+    return;
+  }
 
   last = gst_buffer_ref (self->displayed);
   dumb = gst_kms_copy_frame (self, last, &src, &dst);

@@ -12,7 +12,9 @@
  * - negotiation: a caps query posts nothing on the bus (autopluggers probe
  *   sinks); the warning that says what the display can show comes when the
  *   stream commits to caps it cannot show (a CAPS event refused, or a stream
- *   that ends without caps). */
+ *   that ends without caps);
+ * - a frame the sink copied (system memory: not importable) goes back
+ *   upstream at once, and a drain leaves none of upstream's buffers held. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -199,6 +201,73 @@ GST_START_TEST (test_refused_caps_warn)
 
 GST_END_TEST;
 
+static guint64
+stats_copies (GstElement * sink)
+{
+  GstStructure *s;
+  guint64 copies = 0;
+
+  g_object_get (sink, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, "copies", &copies));
+  gst_structure_free (s);
+
+  return copies;
+}
+
+/* A frame the display cannot import (system memory) is copied into a dumb
+ * buffer: the sink keeps no ref on it afterwards, so upstream gets it back
+ * at once (and a drain has none of upstream's buffers to give back). The
+ * frame is copied once although the sink shows it at preroll and again
+ * when playing; pushed again, it is shown again. */
+GST_START_TEST (test_copied_frame_not_kept)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = sink_harness_new (bus);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+      "width=320,height=240,framerate=30/1");
+  GstSegment segment;
+  GstVideoInfo info;
+  GstBuffer *buf;
+  GstQuery *drain;
+
+  gst_video_info_from_caps (&info, caps);
+  fail_unless (gst_pad_push_event (h->srcpad, gst_event_new_caps (caps)));
+  gst_segment_init (&segment, GST_FORMAT_TIME);
+  fail_unless (gst_pad_push_event (h->srcpad,
+          gst_event_new_segment (&segment)));
+
+  buf = gst_buffer_new_allocate (NULL, info.size, NULL);
+  gst_buffer_memset (buf, 0, 0x80, info.size);
+  GST_BUFFER_PTS (buf) = 0;
+  GST_BUFFER_DURATION (buf) = GST_SECOND / 30;
+
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_copies (h->element), 1);
+  fail_unless (GST_MINI_OBJECT_REFCOUNT_VALUE (buf) == 1,
+      "the sink keeps a ref on a frame it copied (refcount %d)",
+      GST_MINI_OBJECT_REFCOUNT_VALUE (buf));
+
+  /* upstream drains before it reallocates: nothing of its is held */
+  drain = gst_query_new_drain ();
+  gst_pad_peer_query (h->srcpad, drain);
+  gst_query_unref (drain);
+  fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), 1);
+
+  /* the same buffer again is a new frame, not the one on screen */
+  fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (buf)),
+      GST_FLOW_OK);
+  fail_unless_equals_uint64 (stats_copies (h->element), 2);
+  fail_unless_equals_int (GST_MINI_OBJECT_REFCOUNT_VALUE (buf), 1);
+
+  gst_buffer_unref (buf);
+  gst_caps_unref (caps);
+  sink_harness_free (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 dmaheapsink_device_suite (void)
 {
@@ -209,6 +278,7 @@ dmaheapsink_device_suite (void)
   tcase_set_timeout (tc, 300);
   tcase_add_test (tc, test_caps_query_posts_nothing);
   tcase_add_test (tc, test_refused_caps_warn);
+  tcase_add_test (tc, test_copied_frame_not_kept);
 
   return s;
 }
