@@ -75,11 +75,12 @@ kms_find_connector (gint fd, drmModeRes * res, gint wanted_id)
   return NULL;
 }
 
-/* The CRTC currently driving @conn, else the first free one it can use. */
+/* The CRTC currently driving @conn, else the first free one it can use
+ * (gst_kms_select_crtc()). */
 static gint
 kms_find_crtc_index (gint fd, drmModeRes * res, drmModeConnector * conn)
 {
-  guint32 possible = 0;
+  guint32 possible = 0, busy = 0;
   gint i, j;
 
   if (conn->encoder_id) {
@@ -105,12 +106,26 @@ kms_find_crtc_index (gint fd, drmModeRes * res, drmModeConnector * conn)
     }
   }
 
-  for (i = 0; i < res->count_crtcs; i++) {
-    if (possible & (1u << i))
-      return i;
+  /* enabled (a mode set): driving another connector, since none drives
+   * this one */
+  for (i = 0; i < res->count_crtcs && i < 32; i++) {
+    drmModeCrtc *crtc;
+
+    if (!(possible & (1u << i)))
+      continue;
+    crtc = drmModeGetCrtc (fd, res->crtcs[i]);
+    if (crtc && crtc->mode_valid)
+      busy |= 1u << i;
+    if (crtc)
+      drmModeFreeCrtc (crtc);
   }
 
-  return -1;
+  i = gst_kms_select_crtc (possible, busy, res->count_crtcs);
+  if (i >= 0 && (busy & (1u << i)))
+    GST_WARNING ("no free CRTC for connector %u: taking CRTC %u from the "
+        "display it drives", conn->connector_id, res->crtcs[i]);
+
+  return i;
 }
 
 static void

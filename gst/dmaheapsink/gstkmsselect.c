@@ -8,8 +8,9 @@
  */
 
 /* The choices dmaheapsink makes from what a DRM device describes: which
- * plane shows a format, which mode to set, where the frame goes. No DRM
- * calls here, so tests can describe a device and check the choice. */
+ * CRTC drives a connector, which plane shows a format, which mode to set,
+ * where the frame goes. No DRM calls here, so tests can describe a device
+ * and check the choice. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -18,6 +19,37 @@
 #include "gstkmsselect.h"
 
 #include <drm_fourcc.h>
+
+/**
+ * gst_kms_select_crtc:
+ * @possible_crtcs: the CRTCs the connector's encoders can use (bit i = the
+ *   i-th CRTC of the resources)
+ * @busy_crtcs: the CRTCs enabled (a mode set), driving other connectors
+ * @n_crtcs: number of CRTCs
+ *
+ * For a connector no CRTC drives now: the first CRTC it can use that is
+ * free, so another display keeps its own; failing that, the first it can
+ * use at all (taking it over, as a mode set on that connector would).
+ *
+ * Returns: the CRTC's index, or -1 when the connector can use none.
+ */
+gint
+gst_kms_select_crtc (guint32 possible_crtcs, guint32 busy_crtcs, guint n_crtcs)
+{
+  gint first = -1;
+  guint i;
+
+  for (i = 0; i < n_crtcs && i < 32; i++) {
+    if (!(possible_crtcs & (1u << i)))
+      continue;
+    if (!(busy_crtcs & (1u << i)))
+      return i;
+    if (first < 0)
+      first = i;
+  }
+
+  return first;
+}
 
 /**
  * gst_kms_plane_supports:

@@ -29,6 +29,9 @@ typedef struct
   guint n_mods;
 } GstKmsPlaneDesc;
 
+gint      gst_kms_select_crtc    (guint32 possible_crtcs,
+                                  guint32 busy_crtcs, guint n_crtcs);
+
 gboolean  gst_kms_plane_supports (const GstKmsPlaneDesc * plane,
                                   guint32 fourcc, guint64 modifier);
 

@@ -186,6 +186,24 @@ static const GstKmsPlaneDesc test_planes[] = {
 
 #define N_TEST_PLANES G_N_ELEMENTS (test_planes)
 
+/* A connector no CRTC drives gets a free CRTC it can use, not the first it
+ * can use when another display is on that one; all busy: the first. */
+GST_START_TEST (test_crtc_choice)
+{
+  /* CRTC 0 drives another display, CRTC 1 is free */
+  fail_unless_equals_int (gst_kms_select_crtc (0x3, 0x1, 2), 1);
+  /* the first free one it can use */
+  fail_unless_equals_int (gst_kms_select_crtc (0x6, 0x0, 3), 1);
+  fail_unless_equals_int (gst_kms_select_crtc (0x6, 0x2, 3), 2);
+  /* none free: the first it can use */
+  fail_unless_equals_int (gst_kms_select_crtc (0x6, 0x6, 3), 1);
+  /* none it can use */
+  fail_unless_equals_int (gst_kms_select_crtc (0x0, 0x0, 3), -1);
+  fail_unless_equals_int (gst_kms_select_crtc (0x8, 0x0, 3), -1);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_plane_by_format)
 {
   gint idx;
@@ -857,6 +875,7 @@ dmaheapsink_suite (void)
   tcase_add_test (tc, test_format_known_pairs);
   tcase_add_test (tc, test_format_table_consistent);
   tcase_add_test (tc, test_format_caps);
+  tcase_add_test (tc, test_crtc_choice);
   tcase_add_test (tc, test_plane_by_format);
   tcase_add_test (tc, test_plane_by_modifier);
   tcase_add_test (tc, test_mode_choice);
