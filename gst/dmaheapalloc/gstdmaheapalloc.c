@@ -191,9 +191,12 @@ retire_pool (GstDmaHeapAlloc * self, GstBufferPool ** pool)
   GST_OBJECT_UNLOCK (self);
 
   if (old) {
-    /* Upstream may still use a proposed pool; it holds its own ref. */
-    if (pool == &self->copy_pool)
-      gst_buffer_pool_set_active (old, FALSE);
+    /* A pool proposed upstream is stopped too: its buffers are freed as
+     * they come back. Upstream asks for a new pool (ALLOCATION) after new
+     * caps before it allocates again, but GstBaseSrc stops its old pool
+     * only once the new one is active: on a bounded heap (a carveout, CMA)
+     * both pools at once may not fit. */
+    gst_buffer_pool_set_active (old, FALSE);
     gst_object_unref (old);
   }
 }

@@ -598,6 +598,14 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 
   /* Frames of the old format must leave the screen before it changes. */
   gst_kms_wait_flip (self, TRUE);
+  /* And their buffers go back upstream now, not when the framebuffer cache
+   * ages them out: on a bounded heap (a carveout, CMA) the new pool needs
+   * their memory. The frame on screen becomes a copy (as at a drain), so
+   * that its buffer goes too. */
+  if (self->cache && !gst_video_info_is_equal (&vinfo, &self->vinfo)) {
+    gst_kms_drain (self);
+    gst_kms_fb_cache_clear_except (self->cache, self->displayed_fb);
+  }
 
   self->vinfo = vinfo;
   self->fourcc = fourcc;
@@ -784,6 +792,10 @@ gst_dma_heap_sink_query (GstBaseSink * bsink, GstQuery * query)
   if (GST_QUERY_TYPE (query) == GST_QUERY_DRAIN) {
     GST_DEBUG_OBJECT (self, "drain");
     gst_kms_drain (self);
+    /* upstream may free or reallocate its buffers now (a V4L2 decoder
+     * drains before it does): no framebuffer may keep them */
+    if (self->cache)
+      gst_kms_fb_cache_clear_except (self->cache, self->displayed_fb);
   }
 
   return GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);

@@ -18,7 +18,9 @@
  * A framebuffer holds a reference on its dma-buf, so while an entry lives its
  * inode cannot be reused by another buffer. Entries are dropped when the
  * cache is full (least recently used first) and when unused for max_age
- * lookups, so buffers of a pool that went away are not pinned for long. */
+ * lookups, and all of them (but the one on screen) when the stream's buffers
+ * go away for good (new caps, a drain): the sink clears the cache then, so
+ * that a bounded heap gets its memory back for the next pool. */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -201,8 +203,29 @@ gst_kms_fb_cache_insert (GstKmsFbCache * cache, const GstKmsFbLayout * layout,
 void
 gst_kms_fb_cache_clear (GstKmsFbCache * cache)
 {
-  while (cache->entries.head)
-    fb_cache_drop (cache, cache->entries.head);
+  gst_kms_fb_cache_clear_except (cache, 0);
+}
+
+/**
+ * gst_kms_fb_cache_clear_except:
+ * @cache: the cache
+ * @fb_id: a framebuffer to keep (the one on screen: removing it would turn
+ *   its plane off), or 0
+ *
+ * Drops every other entry, releasing the dma-bufs they hold.
+ */
+void
+gst_kms_fb_cache_clear_except (GstKmsFbCache * cache, guint32 fb_id)
+{
+  GList *link = cache->entries.head;
+
+  while (link) {
+    GList *next = link->next;
+
+    if (!fb_id || ((GstKmsFbEntry *) link->data)->fb_id != fb_id)
+      fb_cache_drop (cache, link);
+    link = next;
+  }
 }
 
 guint

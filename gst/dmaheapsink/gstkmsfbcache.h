@@ -57,6 +57,9 @@ void            gst_kms_fb_cache_insert   (GstKmsFbCache * cache,
 
 void            gst_kms_fb_cache_clear    (GstKmsFbCache * cache);
 
+void            gst_kms_fb_cache_clear_except (GstKmsFbCache * cache,
+                                               guint32 fb_id);
+
 guint           gst_kms_fb_cache_size     (GstKmsFbCache * cache);
 
 G_END_DECLS

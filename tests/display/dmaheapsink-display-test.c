@@ -19,6 +19,8 @@
  *    dma-bufs the display cannot import (memfds): copied, counted, shown;
  *  - a render rectangle on that plane: the frame cropped into it (copied);
  *  - caps changing mid-stream: a new mode and pool, still zero copies;
+ *    and (--only bounded, vkms) both ways on a carveout too small for two
+ *    pools: the old buffers given back at the change;
  *  - heap=system (the in-kernel heap on 6.12): zero copies;
  *  - GStreamer's kmssink fed by dmaheapalloc: zero copies, the bars shown;
  *  - v4l2src io-mode=dmabuf-import from vivid, into the sink's pool and
@@ -1800,6 +1802,145 @@ out:
   g_free (bus_id);
 }
 
+/* Caps changing mid-stream, both ways, on a bounded heap: the
+ * display-devices boot loads the module with a 12 MiB carveout
+ * (contig_size_mb=12), where three 1280x720 buffers (10.5 MiB) and three
+ * 800x600 ones (5.5 MiB) do not fit at once. The stream goes on only if
+ * the old format's buffers are given back at the change, the ones the
+ * sink's framebuffers hold among them. Which dma-bufs are alive, the
+ * kernel's own list says (debugfs dma_buf/bufinfo). */
+#define BOUNDED_SIZE_720P (1280 * 720 * 4)
+
+typedef struct
+{
+  GstElement *filter;
+  guint buffers;
+  /* -1: bufinfo unreadable, -2: the stream stopped before */
+  gint live_720p_at_600p, live_600p_at_720p;
+} Bounded;
+
+/* dma-bufs alive of the exporter @exp_name (our heaps export under their
+ * names) and of at least @min_size bytes (below @max_size, if non-zero),
+ * from the kernel's bufinfo; -1 if it cannot be read */
+static gint
+live_dmabufs (const gchar * exp_name, gsize min_size, gsize max_size)
+{
+  gchar *text = NULL, **lines, **line;
+  gint n = 0;
+
+  if (!g_file_get_contents ("/sys/kernel/debug/dma_buf/bufinfo", &text, NULL,
+          NULL))
+    return -1;
+  lines = g_strsplit (text, "\n", -1);
+  for (line = lines; *line; line++) {
+    gsize size;
+    guint flags, mode;
+    glong count;
+    gchar name[64];
+
+    if (sscanf (*line, "%zu %x %x %ld %63s", &size, &flags, &mode, &count,
+            name) == 5 && g_str_equal (name, exp_name) && size >= min_size
+        && (!max_size || size < max_size))
+      n++;
+  }
+  g_strfreev (lines);
+  g_free (text);
+  return n;
+}
+
+static void
+bounded_set_caps (Bounded * b, gint width, gint height)
+{
+  GstCaps *caps = gst_caps_new_simple ("video/x-raw",
+      "format", G_TYPE_STRING, "BGRx", "width", G_TYPE_INT, width,
+      "height", G_TYPE_INT, height, NULL);
+
+  g_object_set (b->filter, "caps", caps, NULL);
+  gst_caps_unref (caps);
+}
+
+/* On the sink's pad, in the streaming thread: 10 frames of 1280x720, 10
+ * of 800x600, then 1280x720 again; what is alive read at the 10th frame
+ * of each new size. */
+static GstPadProbeReturn
+bounded_step (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  Bounded *b = data;
+
+  b->buffers++;
+  if (b->buffers == 10) {
+    bounded_set_caps (b, 800, 600);
+  } else if (b->buffers == 20) {
+    b->live_720p_at_600p = live_dmabufs ("contiguous", BOUNDED_SIZE_720P, 0);
+    bounded_set_caps (b, 1280, 720);
+  } else if (b->buffers == 30) {
+    b->live_600p_at_720p = live_dmabufs ("contiguous", 1, BOUNDED_SIZE_720P);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+bounded_start (GstElement * sink, gpointer data)
+{
+  Bounded *b = data;
+  GstObject *pipe = gst_element_get_parent (sink);
+  GstPad *pad = gst_element_get_static_pad (sink, "sink");
+
+  b->filter = gst_bin_get_by_name (GST_BIN (pipe), "filter");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, bounded_step, b, NULL);
+  gst_object_unref (pad);
+  gst_object_unref (pipe);
+}
+
+static void
+test_bounded_renegotiation (void)
+{
+  Resources before = resources_now ();
+  Bounded b = { NULL, 0, -2, -2 };
+  Stats st = { 0, };
+  GError *err;
+  gchar *desc, *vkms = NULL;
+  gint i;
+
+  for (i = 0; i < 8 && !vkms; i++) {
+    gchar *card = g_strdup_printf ("card%d", i);
+    gchar *d = card_driver (card);
+
+    if (g_str_equal (d, "vkms"))
+      vkms = g_strdup_printf ("/dev/dri/%s", card);
+    g_free (d);
+    g_free (card);
+  }
+  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  if (!vkms)
+    return;
+
+  note ("bounded: 1280x720, 800x600, 1280x720 from the contiguous heap "
+      "(a 12 MiB carveout) on vkms");
+  desc = g_strdup_printf ("videotestsrc num-buffers=40 ! capsfilter "
+      "name=filter caps=video/x-raw,format=BGRx,width=1280,height=720 ! "
+      "dmaheapalloc name=alloc heap=contiguous ! dmaheapsink name=sink "
+      "device=%s sync=false", vkms);
+  err = run_pipeline (desc, &st, 1, bounded_start, &b, NULL);
+  CHECK (err == NULL, "the stream went on through both changes, to EOS",
+      "%s", err->message);
+  CHECK (st.frames_shown >= 40 && st.copies == 0,
+      "all 40 frames shown, zero copies", "shown %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.copies);
+  CHECK (b.live_720p_at_600p == 0, "at 800x600, no 1280x720 buffer alive "
+      "(the kernel's dma-buf list)", "%d alive (-1: bufinfo unreadable, "
+      "-2: not reached)", b.live_720p_at_600p);
+  CHECK (b.live_600p_at_720p == 0, "back at 1280x720, no 800x600 buffer "
+      "alive (the kernel's dma-buf list)", "%d alive (-1: bufinfo "
+      "unreadable, -2: not reached)", b.live_600p_at_720p);
+  g_clear_error (&err);
+  g_clear_object (&b.filter);
+  stats_clear (&st);
+  g_free (desc);
+  g_free (vkms);
+  check_nothing_left (&before);
+}
+
 /* ------------------------------------------------------------------------ */
 
 typedef struct
@@ -1826,6 +1967,8 @@ static const DisplayCheck display_checks[] = {
   {"settings", test_unknown_device_and_connector},
   /* a second display (vkms): meson.build's display-devices boot */
   {"devices", test_device_choice, TRUE},
+  /* with a 12 MiB carveout: the same boot */
+  {"bounded", test_bounded_renegotiation, TRUE},
 };
 
 int
