@@ -37,6 +37,7 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_SG]		= "sg",
 	[DHE_FAULT_PAGE_ARRAY]	= "page_array",
 	[DHE_FAULT_ATTR]	= "attr",
+	[DHE_FAULT_ATTR_WB]	= "attr_wb",
 	[DHE_FAULT_VMAP]	= "vmap",
 	[DHE_FAULT_EXPORT]	= "export",
 	[DHE_FAULT_FD]		= "fd",

@@ -26,6 +26,7 @@ enum dhe_fault_point {
 	DHE_FAULT_SG,		/* sg_alloc_table() */
 	DHE_FAULT_PAGE_ARRAY,	/* the uncached heap's page array */
 	DHE_FAULT_ATTR,		/* set_pages_array_wc() */
+	DHE_FAULT_ATTR_WB,	/* set_pages_array_wb() */
 	DHE_FAULT_VMAP,		/* the page array and vmap() of a kernel mapping */
 	DHE_FAULT_EXPORT,	/* dma_buf_export() */
 	DHE_FAULT_FD,		/* dma_buf_fd() */

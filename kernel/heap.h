@@ -111,6 +111,7 @@ void dhe_page_pool_put_dirty(struct page *page, unsigned int order);
 u64 dhe_page_pool_bytes(void);
 struct page *dhe_pages_alloc(gfp_t gfp, unsigned int order);
 void dhe_pages_free(struct page *page, unsigned int order);
+void dhe_pages_leak(struct page *page, unsigned int order);
 long dhe_pages_in_buffers(void);
 bool dhe_page_pool_enabled(void);
 bool dhe_mem_accounting_enabled(void);

@@ -97,6 +97,37 @@ void dhe_pages_free(struct page *page, unsigned int order)
 	__free_pages(page, order);
 }
 
+/*
+ * 4 KiB pages kept out of circulation for good: their kernel mapping could
+ * not be put back to write-back (system_heap.c), so they must never reach
+ * the page allocator.
+ */
+static atomic_long_t dhe_pages_leaked = ATOMIC_LONG_INIT(0);
+
+/**
+ * dhe_pages_leak() - keep a page of dhe_pages_alloc() from the page
+ *		      allocator for good, counted in leaked_pages
+ * @page: the page
+ * @order: its order
+ */
+void dhe_pages_leak(struct page *page, unsigned int order)
+{
+	atomic_long_sub(1L << order, &dhe_pages_held);
+	atomic_long_add(1L << order, &dhe_pages_leaked);
+}
+
+static int dhe_leaked_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&dhe_pages_leaked));
+}
+
+static const struct kernel_param_ops dhe_leaked_pages_ops = {
+	.get = dhe_leaked_pages_get,
+};
+module_param_cb(leaked_pages, &dhe_leaked_pages_ops, NULL, 0444);
+MODULE_PARM_DESC(leaked_pages,
+		 "4 KiB pages kept from the page allocator for good because their write-back caching could not be restored");
+
 /**
  * dhe_pages_in_buffers() - 4 KiB pages the system heaps hold outside the
  *			    pools: those of live buffers, or leaked ones

@@ -277,6 +277,37 @@ static void dhe_uncached_free_pages(struct dhe_buffer *buffer)
 }
 
 /*
+ * Put the pages back to write-back and free them. Pages whose attribute
+ * cannot be restored must never reach the page allocator (its next user
+ * would get a write-combined kernel mapping, and a cached alias beside it
+ * a conflicting one): they are kept for good and counted (leaked_pages),
+ * as upstream's heap for confidential computing does with pages whose
+ * attributes it cannot restore. set_pages_array_wb() may have restored
+ * some before failing; all are kept, since which ones is not known.
+ */
+static void dhe_uncached_release_pages(struct dhe_buffer *buffer,
+				       struct page **pages,
+				       unsigned int npages)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+	int ret;
+
+	ret = dhe_fault(DHE_FAULT_ATTR_WB) ? -ENOMEM :
+		set_pages_array_wb(pages, npages);
+	if (!ret) {
+		dhe_uncached_free_pages(buffer);
+		return;
+	}
+
+	pr_warn_once("dma_heap_ext: system-uncached: cannot restore write-back caching of %u pages (%d); keeping them from the page allocator for good (leaked_pages counts them)\n",
+		     npages, ret);
+	for_each_sgtable_sg(&buffer->sg_table, sg, i)
+		dhe_pages_leak(sg_page(sg), compound_order(sg_page(sg)));
+	sg_free_table(&buffer->sg_table);
+}
+
+/*
  * The page array that set_pages_array_wb() needs at free is made here and
  * kept with the buffer (8 bytes per 4 KiB page), so freeing allocates
  * nothing and cannot fail.
@@ -307,9 +338,9 @@ static int dhe_uncached_allocate(struct dma_heap_ext *heap,
 		 * their memtypes): put every page back to write-back before
 		 * the page allocator sees it.
 		 */
-		set_pages_array_wb(pages, npages);
+		dhe_uncached_release_pages(buffer, pages, npages);
 		kvfree(pages);
-		goto free_pages;
+		return ret;
 	}
 	buffer->priv = (unsigned long)pages;
 	return 0;
@@ -324,9 +355,8 @@ static void dhe_uncached_free(struct dma_heap_ext *heap,
 {
 	struct page **pages = (struct page **)buffer->priv;
 
-	set_pages_array_wb(pages, buffer->len >> PAGE_SHIFT);
+	dhe_uncached_release_pages(buffer, pages, buffer->len >> PAGE_SHIFT);
 	kvfree(pages);
-	dhe_uncached_free_pages(buffer);
 }
 
 static void dhe_uncached_query(struct dma_heap_ext *heap,
