@@ -98,6 +98,18 @@
 #endif
 
 /*
+ * The system's unbound workqueue: system_dfl_wq where the headers declare it
+ * (6.17, and stable backports such as Debian's 6.12.95), system_unbound_wq
+ * otherwise. 7.x logs "enqueued on deprecated workqueue" at the first work
+ * queued on system_unbound_wq.
+ */
+#ifdef DHE_HAVE_SYSTEM_DFL_WQ
+#define dhe_unbound_wq	system_dfl_wq
+#else
+#define dhe_unbound_wq	system_unbound_wq
+#endif
+
+/*
  * The n-th page after @page in physical order. nth_page() did this until
  * 7.x dropped it (memory maps became contiguous for every folio); going
  * through the PFN is right on every kernel, across memory sections too.

@@ -8,6 +8,7 @@ ccflags-y += $(call dhe_probe,linux/device/class.h,devnode..const struct device,
 ccflags-y += $(call dhe_probe,linux/module.h,MODULE_INFO.import_ns. ns.$$,DHE_HAVE_IMPORT_NS_STRING)
 ccflags-y += $(call dhe_probe,linux/dma-buf.h,int dma_buf_vmap_unlocked,DHE_HAVE_DMA_BUF_VMAP_UNLOCKED)
 ccflags-y += $(call dhe_probe,linux/device/bus.h,int bus_register_notifier.const struct bus_type,DHE_HAVE_CONST_BUS_TYPE)
+ccflags-y += $(call dhe_probe,linux/workqueue.h,workqueue_struct .system_dfl_wq;,DHE_HAVE_SYSTEM_DFL_WQ)
 
 # What the kernel exports to modules, from the Module.symvers of the build
 # tree (a declaration in the headers does not say whether a symbol is

@@ -274,7 +274,7 @@ void dhe_page_pool_put_dirty(struct page *page, unsigned int order)
 	spin_unlock(&dhe_pool_lock);
 
 	if (kept)
-		queue_work(system_unbound_wq, &dhe_zero_work);
+		queue_work(dhe_unbound_wq, &dhe_zero_work);
 	else
 		dhe_pages_free(page, order);
 }

@@ -798,6 +798,9 @@ static void test_pool(void)
 	}
 	close(fd);
 	CHECK(wait_pool_at_least(8 * MiB), "pool: the written 8 MiB come back to the pool once zeroed");
+	/* 7.x logs the first work queued on system_unbound_wq, by work function */
+	CHECK(ht_run("dmesg | grep -q 'dhe_zero_work_fn.*deprecated workqueue'") != 0,
+	      "pool: the zeroing worker ran on no deprecated workqueue (kernel log)");
 	p0 = ht_sysfs_u64(sys_heap, "pool_bytes");
 	if (CHECK(ht_alloc_name(sys_heap, 8 * MiB, &fd) == 0, "pool: reallocate 8 MiB")) {
 		p1 = ht_sysfs_u64(sys_heap, "pool_bytes");
