@@ -349,8 +349,8 @@ gst_dma_heap_sink_start (GstBaseSink * bsink)
 
   GST_INFO_OBJECT (self, "%s: connector %u, CRTC %u (%s), %s API, PRIME "
       "import %s, caps %" GST_PTR_FORMAT, self->devpath, self->conn_id,
-      self->crtc_id, self->saved_crtc && self->saved_crtc->mode_valid ?
-      self->saved_crtc->mode.name : "off", self->atomic ? "atomic" : "legacy",
+      self->crtc_id, self->crtc_was_on ? self->saved_crtc->mode.name : "off",
+      self->atomic ? "atomic" : "legacy",
       self->prime_import ? "yes" : "no", self->allowed_caps);
 
   return TRUE;

@@ -77,6 +77,9 @@ struct _GstDmaHeapSink
   drmModeModeInfo *modes;
   guint n_modes;
   drmModeCrtc *saved_crtc;
+  /* a mode set and the CRTC active at start: enabled with ACTIVE=0 or DPMS
+   * off (a blanked console) it shows nothing, and counts as off */
+  gboolean crtc_was_on;
   GstKmsPlaneDesc *planes;
   guint n_planes;
   GstCaps *allowed_caps;

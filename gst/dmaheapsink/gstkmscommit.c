@@ -12,6 +12,7 @@
 #endif
 
 #include "gstkmscommit.h"
+#include "gstkmsdevice.h"
 #include "gstkmsdumb.h"
 
 #include <xf86drm.h>
@@ -258,6 +259,19 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
   return 0;
 }
 
+/* Legacy DPMS off, which atomic drivers turn into ACTIVE=0. */
+static void
+kms_switch_off (GstDmaHeapSink * self)
+{
+  guint32 dpms = gst_kms_find_property (self->fd, self->conn_id,
+      DRM_MODE_OBJECT_CONNECTOR, "DPMS", NULL);
+
+  if (!dpms || drmModeConnectorSetProperty (self->fd, self->conn_id, dpms,
+          DRM_MODE_DPMS_OFF))
+    GST_DEBUG_OBJECT (self, "could not switch CRTC %u off again: %s",
+        self->crtc_id, g_strerror (errno));
+}
+
 /* Leaves the display as we found it: the saved CRTC back when we set a
  * mode, else our plane off. Either way no framebuffer of ours is scanned out
  * any more, so removing them cannot blank someone else's plane. */
@@ -272,8 +286,12 @@ gst_kms_restore_display (GstDmaHeapSink * self)
 
     if (c->buffer_id && c->mode_valid) {
       if (drmModeSetCrtc (self->fd, c->crtc_id, c->buffer_id, c->x, c->y,
-              &self->conn_id, 1, &c->mode) == 0)
+              &self->conn_id, 1, &c->mode) == 0) {
+        /* SetCrtc switches it on: off again, as it was */
+        if (!self->crtc_was_on)
+          kms_switch_off (self);
         return;
+      }
     } else if (drmModeSetCrtc (self->fd, c->crtc_id, 0, 0, 0, NULL, 0,
             NULL) == 0) {
       return;

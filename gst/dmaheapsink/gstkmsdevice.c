@@ -518,6 +518,29 @@ no_universal_planes:
   }
 }
 
+/* Whether the CRTC found at start shows anything: a mode is not enough, a
+ * CRTC switched off (ACTIVE=0; legacy DPMS off, as a blanked console) keeps
+ * it, and the kernel refuses page-flip events on it. ACTIVE is seen by
+ * atomic clients only; DPMS follows it on atomic drivers. */
+static gboolean
+kms_crtc_is_on (GstDmaHeapSink * self)
+{
+  guint64 active = 1, dpms = DRM_MODE_DPMS_ON;
+
+  if (!self->saved_crtc || !self->saved_crtc->mode_valid)
+    return FALSE;
+  gst_kms_find_property (self->fd, self->crtc_id, DRM_MODE_OBJECT_CRTC,
+      "ACTIVE", &active);
+  gst_kms_find_property (self->fd, self->conn_id, DRM_MODE_OBJECT_CONNECTOR,
+      "DPMS", &dpms);
+  if (!active || dpms != DRM_MODE_DPMS_ON)
+    GST_INFO_OBJECT (self, "CRTC %u has mode %s but is off (ACTIVE %"
+        G_GUINT64_FORMAT ", DPMS %" G_GUINT64_FORMAT ")", self->crtc_id,
+        self->saved_crtc->mode.name, active, dpms);
+
+  return active && dpms == DRM_MODE_DPMS_ON;
+}
+
 /* The connector, the CRTC that drives it (or can), its modes, and the
  * properties an atomic mode set needs. */
 static gboolean
@@ -548,6 +571,7 @@ kms_use_connector (GstDmaHeapSink * self, drmModeRes * res, gint connector_id)
       DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
   self->crtc_prop_active = gst_kms_find_property (self->fd, self->crtc_id,
       DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
+  self->crtc_was_on = kms_crtc_is_on (self);
 
   drmModeFreeConnector (conn);
   return TRUE;

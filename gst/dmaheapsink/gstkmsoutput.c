@@ -35,8 +35,7 @@ gst_kms_choose_plane (GstDmaHeapSink * self, const GstVideoInfo * vinfo,
 
   GST_OBJECT_LOCK (self);
   plane_id = self->plane_id;
-  prefer_primary = self->force_modesetting || !self->saved_crtc
-      || !self->saved_crtc->mode_valid;
+  prefer_primary = self->force_modesetting || !self->crtc_was_on;
   GST_OBJECT_UNLOCK (self);
 
   if (plane_id >= 0) {
@@ -215,7 +214,7 @@ gst_kms_configure_output (GstDmaHeapSink * self)
   force = self->force_modesetting;
   GST_OBJECT_UNLOCK (self);
 
-  crtc_active = self->saved_crtc && self->saved_crtc->mode_valid;
+  crtc_active = self->crtc_was_on;
   if (self->modeset_pending) {
     /* A mode chosen for earlier caps that changed before their first frame
      * was shown: the CRTC still has the mode from before it (ours, or the

@@ -13,6 +13,8 @@
  *  - a known videotestsrc pattern from the heap pool, zero copies, and the
  *    screen (a QEMU screendump) shows exactly that frame;
  *  - the same through the legacy (non-atomic) API;
+ *  - the console's CRTC switched off (DPMS) before the sink starts: the
+ *    sink sets the mode and the screen shows the frames;
  *  - a frame smaller than every mode on a plane that cannot scale: copied,
  *    centred, black around it;
  *  - buffers that are not dma-bufs (identity drop-allocation=true) and
@@ -969,6 +971,177 @@ test_kmssink_from_dmaheapalloc (void)
   g_free (desc);
   g_free (driver);
   check_nothing_left (&before);
+}
+
+/* The console's connector on CARD, its CRTC and its DPMS property: FALSE
+ * when no connector is driven. */
+static gboolean
+console_output (gint fd, guint32 * conn_id, guint32 * crtc_id, guint32 * dpms)
+{
+  drmModeResPtr res = drmModeGetResources (fd);
+  gint i, j;
+
+  *conn_id = *crtc_id = *dpms = 0;
+  for (i = 0; res && i < res->count_connectors && !*crtc_id; i++) {
+    drmModeConnectorPtr conn = drmModeGetConnector (fd, res->connectors[i]);
+    drmModeEncoderPtr enc = conn && conn->encoder_id ?
+        drmModeGetEncoder (fd, conn->encoder_id) : NULL;
+    drmModeObjectPropertiesPtr props = conn ? drmModeObjectGetProperties (fd,
+        conn->connector_id, DRM_MODE_OBJECT_CONNECTOR) : NULL;
+
+    if (enc && enc->crtc_id) {
+      *conn_id = conn->connector_id;
+      *crtc_id = enc->crtc_id;
+    }
+    for (j = 0; props && *crtc_id && j < (gint) props->count_props; j++) {
+      drmModePropertyPtr prop = drmModeGetProperty (fd, props->props[j]);
+
+      if (prop && g_str_equal (prop->name, "DPMS"))
+        *dpms = prop->prop_id;
+      if (prop)
+        drmModeFreeProperty (prop);
+    }
+    if (props)
+      drmModeFreeObjectProperties (props);
+    if (enc)
+      drmModeFreeEncoder (enc);
+    if (conn)
+      drmModeFreeConnector (conn);
+  }
+  if (res)
+    drmModeFreeResources (res);
+  return *crtc_id && *dpms;
+}
+
+/* The value of property @name of @obj, as an atomic client reads it */
+static gboolean
+object_property (gint fd, guint32 obj, guint32 type, const gchar * name,
+    guint64 * value)
+{
+  drmModeObjectPropertiesPtr props = drmModeObjectGetProperties (fd, obj,
+      type);
+  gboolean found = FALSE;
+  guint i;
+
+  for (i = 0; props && i < props->count_props && !found; i++) {
+    drmModePropertyPtr prop = drmModeGetProperty (fd, props->props[i]);
+
+    if (prop && g_str_equal (prop->name, name)) {
+      *value = props->prop_values[i];
+      found = TRUE;
+    }
+    if (prop)
+      drmModeFreeProperty (prop);
+  }
+  if (props)
+    drmModeFreeObjectProperties (props);
+  return found;
+}
+
+typedef struct
+{
+  Shot shot;
+  gint fd;
+  guint32 crtc_id;
+  guint64 active;               /* the CRTC's ACTIVE while frames are shown */
+} CrtcShot;
+
+static void
+take_shot_and_crtc_state (GstElement * sink, gpointer data)
+{
+  CrtcShot *cs = data;
+
+  take_shot (sink, &cs->shot);
+  cs->active = G_MAXUINT64;
+  object_property (cs->fd, cs->crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE",
+      &cs->active);
+}
+
+/* The console's CRTC switched off before the sink starts (DPMS off, as a
+ * blanked console: the CRTC keeps its mode, ACTIVE=0): the sink must set the
+ * mode (atomic: ACTIVE=1 with the mode; legacy: SetCrtc) and show the frames.
+ * Frames of the console's mode, so that only the CRTC being off calls for a
+ * mode set. The test keeps its fd open (no longer master) meanwhile: closing
+ * the last one would let the console restore its mode. */
+static void
+test_crtc_off (void)
+{
+  gint fd = open (CARD, O_RDWR | O_CLOEXEC), w = 0, h = 0, k;
+  guint32 conn_id = 0, crtc_id = 0, dpms = 0;
+
+  note ("crtc-off: the console's CRTC switched off (DPMS) before the sink "
+      "starts");
+  CHECK (fd >= 0, "open " CARD, "%s", g_strerror (errno));
+  if (fd < 0)
+    return;
+  drmSetClientCap (fd, DRM_CLIENT_CAP_ATOMIC, 1);
+  CHECK (console_output (fd, &conn_id, &crtc_id, &dpms) && current_mode (&w,
+          &h), "the console's connector, CRTC, mode and DPMS property",
+      "connector %u, CRTC %u, DPMS property %u, mode %dx%d", conn_id, crtc_id,
+      dpms, w, h);
+  if (!crtc_id || !dpms || !w) {
+    close (fd);
+    return;
+  }
+
+  for (k = 0; k < 2; k++) {
+    gboolean atomic = k == 0;
+    Resources before = resources_now ();
+    CrtcShot cs = { {NULL,}, };
+    Shot *shot = &cs.shot;
+    drmModeCrtcPtr crtc;
+    guint64 active = 1;
+    Stats st = { 0, };
+    gchar *desc;
+    GError *err;
+
+    current_part = atomic ? "atomic" : "legacy";
+    shot->name = atomic ? "crtc-off-atomic" : "crtc-off-legacy";
+    cs.fd = fd;
+    cs.crtc_id = crtc_id;
+    drmSetMaster (fd);
+    CHECK (drmModeConnectorSetProperty (fd, conn_id, dpms,
+            DRM_MODE_DPMS_OFF) == 0, "DPMS off", "%s", g_strerror (errno));
+    crtc = drmModeGetCrtc (fd, crtc_id);
+    object_property (fd, crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", &active);
+    CHECK (crtc && crtc->mode_valid && active == 0,
+        "the CRTC enabled (a mode) but not active", "mode %s, ACTIVE %"
+        G_GUINT64_FORMAT, crtc && crtc->mode_valid ? "set" : "none", active);
+    if (crtc)
+      drmModeFreeCrtc (crtc);
+    drmDropMaster (fd);
+
+    desc = g_strdup_printf ("videotestsrc pattern=smpte is-live=true "
+        "num-buffers=20 ! video/x-raw,format=BGRx,width=%d,height=%d,"
+        "framerate=10/1 ! dmaheapsink name=sink sync=false atomic=%s", w, h,
+        atomic ? "true" : "false");
+    err = run_pipeline (desc, &st, 5, take_shot_and_crtc_state, &cs, NULL);
+    CHECK (err == NULL, "the pipeline ran to EOS", "%s", err->message);
+    CHECK (st.frames_shown >= 20, "all 20 frames shown", "%" G_GUINT64_FORMAT
+        " frames shown", st.frames_shown);
+    /* QEMU's screendump shows cirrus' memory even with the CRTC off */
+    CHECK (cs.active == 1, "the CRTC active while frames are shown",
+        "ACTIVE %" G_GUINT64_FORMAT, cs.active);
+    CHECK (shot->display_width == w && shot->display_height == h,
+        "the console's mode", "mode %dx%d, the console's %dx%d",
+        shot->display_width, shot->display_height, w, h);
+    check_pattern_on_screen (shot, w, h);
+    active = 1;
+    object_property (fd, crtc_id, DRM_MODE_OBJECT_CRTC, "ACTIVE", &active);
+    CHECK (active == 0, "the CRTC off again after the sink stopped",
+        "ACTIVE %" G_GUINT64_FORMAT, active);
+    image_clear (&shot->screen);
+    g_clear_error (&err);
+    stats_clear (&st);
+    g_free (desc);
+    check_nothing_left (&before);
+  }
+  current_part = NULL;
+
+  drmSetMaster (fd);
+  drmModeConnectorSetProperty (fd, conn_id, dpms, DRM_MODE_DPMS_ON);
+  drmDropMaster (fd);
+  close (fd);
 }
 
 static void
@@ -1970,6 +2143,7 @@ static const DisplayCheck display_checks[] = {
   {"legacy", test_pattern_legacy},
   {"dmaheapalloc", test_from_dmaheapalloc},
   {"kmssink", test_kmssink_from_dmaheapalloc},
+  {"crtc-off", test_crtc_off},
   {"small", test_small_frame_centred},
   {"system", test_system_memory_copied},
   {"memfd", test_unimportable_copied},
