@@ -12,6 +12,7 @@
 
 #include <linux/device.h>
 #include <linux/dma-buf.h>
+#include <linux/memcontrol.h>
 #include <linux/mmzone.h>
 #include <linux/module.h>
 #include <linux/shrinker.h>
@@ -95,6 +96,21 @@
 #else
 #define dhe_dma_buf_vmap(dmabuf, map)	dma_buf_vmap(dmabuf, map)
 #define dhe_dma_buf_vunmap(dmabuf, map)	dma_buf_vunmap(dmabuf, map)
+#endif
+
+/*
+ * Whether __GFP_ACCOUNT charges anything now. The kernel turns a static key
+ * on when the first memory cgroup below the root comes online with
+ * kernel-memory accounting, and never with cgroup.memory=nokmem; the key is
+ * exported as memcg_kmem_online_key (memcg_kmem_online(), 6.3 on) or
+ * memcg_kmem_enabled_key (memcg_kmem_enabled(), before), probed from
+ * Module.symvers (compat.mk). Where neither is exported nothing tells, and
+ * dhe_kmem_accounted stays undefined.
+ */
+#if defined(DHE_HAVE_MEMCG_KMEM_ONLINE_KEY)
+#define dhe_kmem_accounted()	memcg_kmem_online()
+#elif defined(DHE_HAVE_MEMCG_KMEM_ENABLED_KEY)
+#define dhe_kmem_accounted()	memcg_kmem_enabled()
 #endif
 
 /*

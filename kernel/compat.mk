@@ -17,3 +17,5 @@ dhe_export = $(if $(shell grep -sqw '$(1)' $(objtree)/Module.symvers && echo y),
 
 ccflags-y += $(call dhe_export,dma_heap_add,DHE_HAVE_KERNEL_HEAP_FRAMEWORK)
 ccflags-y += $(call dhe_export,dev_get_cma_area,DHE_HAVE_CMA_EXPORTS)
+ccflags-y += $(call dhe_export,memcg_kmem_online_key,DHE_HAVE_MEMCG_KMEM_ONLINE_KEY)
+ccflags-y += $(call dhe_export,memcg_kmem_enabled_key,DHE_HAVE_MEMCG_KMEM_ENABLED_KEY)

@@ -324,6 +324,19 @@ static ssize_t flags_show(struct device *dev, struct device_attribute *attr,
 }
 static DEVICE_ATTR_RO(flags);
 
+/* why "charged" reads what it reads: measured at each read */
+static ssize_t charged_reason_show(struct device *dev,
+				   struct device_attribute *attr, char *buf)
+{
+	struct dma_heap_ext *heap = dhe_dev_heap(dev);
+	const char *why = "memory set aside for devices is never charged";
+
+	if (heap->ops->charge_off_reason)
+		why = heap->ops->charge_off_reason(heap);
+	return sysfs_emit(buf, "%s\n", why ? why : "charged");
+}
+static DEVICE_ATTR_RO(charged_reason);
+
 /* who serves /dev/dma_heap/<name>: the class whose node it is */
 static ssize_t framework_show(struct device *dev,
 			      struct device_attribute *attr, char *buf)
@@ -353,6 +366,7 @@ static struct attribute *dhe_heap_attrs[] = {
 	&dev_attr_dma32.attr,
 	&dev_attr_pooled.attr,
 	&dev_attr_charged.attr,
+	&dev_attr_charged_reason.attr,
 	&dev_attr_alignment.attr,
 	&dev_attr_max_size.attr,
 	&dev_attr_total_bytes.attr,

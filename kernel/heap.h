@@ -28,12 +28,16 @@ struct dhe_buffer;
  * @query:	fill the heap-specific fields of @info (flags, alignment,
  *		max_size, total_bytes, free_bytes)
  * @pool_bytes:	bytes kept in the heap's page pool, or NULL if not pooled
+ * @charge_off_reason: NULL when the heap's memory is charged to the
+ *		allocating process's memory cgroup now, else why not; NULL
+ *		op: never charged (memory set aside for devices)
  */
 struct dhe_heap_ops {
 	int (*allocate)(struct dma_heap_ext *heap, struct dhe_buffer *buffer);
 	void (*free)(struct dma_heap_ext *heap, struct dhe_buffer *buffer);
 	void (*query)(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 	u64 (*pool_bytes)(struct dma_heap_ext *heap);
+	const char *(*charge_off_reason)(struct dma_heap_ext *heap);
 };
 
 /**
@@ -114,7 +118,8 @@ void dhe_pages_free(struct page *page, unsigned int order);
 void dhe_pages_leak(struct page *page, unsigned int order);
 long dhe_pages_in_buffers(void);
 bool dhe_page_pool_enabled(void);
-bool dhe_mem_accounting_enabled(void);
+const char *dhe_charge_off_reason(void);
+void dhe_charging_log(void);
 
 /* contig_heap.c */
 int dhe_contig_heap_init(void);

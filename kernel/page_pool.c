@@ -34,7 +34,8 @@ static unsigned int dhe_pool_max_mb = 64;
  * memory.current shows them. A buffer shared with another process stays
  * charged to the one that allocated it. Set at load only; with it on, the
  * pools are bypassed, since a pooled page would stay charged to whichever
- * cgroup freed it.
+ * cgroup freed it. Whether pages are then really charged is read from the
+ * kernel at each question (dhe_charge_off_reason()), never assumed.
  */
 static bool dhe_mem_accounting;
 module_param_named(mem_accounting, dhe_mem_accounting, bool, 0444);
@@ -168,9 +169,42 @@ static unsigned long dhe_pool_max_pages(void)
 	return (unsigned long)READ_ONCE(dhe_pool_max_mb) << (20 - PAGE_SHIFT);
 }
 
-bool dhe_mem_accounting_enabled(void)
+/**
+ * dhe_charge_off_reason() - why the system heaps' pages are not charged to
+ *			     the allocating process's memory cgroup now
+ *
+ * mem_accounting=1 adds __GFP_ACCOUNT, which charges nothing where the
+ * memory controller is disabled or kernel-memory accounting is off
+ * (cgroup.memory=nokmem): a claim of charging there would let the uaccess
+ * rule hand seat users memory with no bound.
+ *
+ * Return: NULL when the pages are charged, else the reason.
+ */
+const char *dhe_charge_off_reason(void)
 {
-	return dhe_mem_accounting;
+	if (!dhe_mem_accounting)
+		return "mem_accounting=0 (the default)";
+	if (mem_cgroup_disabled())
+		return "the memory cgroup controller is disabled (cgroup_disable=memory)";
+#ifdef dhe_kmem_accounted
+	if (!dhe_kmem_accounted())
+		return "kernel-memory accounting is not in force (cgroup.memory=nokmem, or no memory cgroup below the root yet)";
+	return NULL;
+#else
+	return "this kernel does not tell modules whether kernel memory is accounted";
+#endif
+}
+
+/**
+ * dhe_charging_log() - say at load why mem_accounting=1 charges nothing
+ */
+void dhe_charging_log(void)
+{
+	const char *why = dhe_charge_off_reason();
+
+	if (dhe_mem_accounting && why)
+		pr_notice("dma_heap_ext: mem_accounting=1, but %s: system heap memory is not charged, and the heaps say charged 0 (sysfs charged, charged_reason) until it is\n",
+			  why);
 }
 
 bool dhe_page_pool_enabled(void)

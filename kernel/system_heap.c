@@ -117,14 +117,24 @@ static void dhe_free_page_list(struct list_head *pages)
  * would find nothing and wake the OOM killer. So keep 1/32 of RAM: what is
  * available (page cache that can be dropped included) plus what our own pool
  * holds must cover the buffer and that reserve.
+ *
+ * Admitted pages are reserved before the check and released one chunk at
+ * a time as they are allocated, so concurrent allocations each see what
+ * the others are about to take: a check-then-allocate would admit them all.
  */
-static bool dhe_system_memory_left(unsigned long pages, bool pooled)
+static atomic_long_t dhe_admitted_pages = ATOMIC_LONG_INIT(0);
+
+static bool dhe_system_admit(unsigned long pages, bool pooled)
 {
+	long admitted = atomic_long_add_return(pages, &dhe_admitted_pages);
 	long avail = si_mem_available();
 
 	if (pooled)
 		avail += dhe_page_pool_bytes() >> PAGE_SHIFT;
-	return avail - (long)pages >= (long)(totalram_pages() / 32);
+	if (avail - admitted >= (long)(totalram_pages() / 32))
+		return true;
+	atomic_long_sub(pages, &dhe_admitted_pages);
+	return false;
 }
 
 static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
@@ -138,7 +148,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 	unsigned int nents = 0;
 	int ret;
 
-	if (!dhe_system_memory_left(buffer->len >> PAGE_SHIFT, pooled))
+	if (!dhe_system_admit(buffer->len >> PAGE_SHIFT, pooled))
 		return -ENOMEM;
 
 	INIT_LIST_HEAD(&pages);
@@ -157,6 +167,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 		}
 
 		list_add_tail(&page->lru, &pages);
+		atomic_long_sub(page_size(page) >> PAGE_SHIFT, &dhe_admitted_pages);
 		size_remaining -= page_size(page);
 		max_order = compound_order(page);
 		nents++;
@@ -182,6 +193,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 	return 0;
 
 free_pages:
+	atomic_long_sub(size_remaining >> PAGE_SHIFT, &dhe_admitted_pages);
 	if (pooled) {
 		dhe_free_page_list(&pages);
 	} else {
@@ -226,7 +238,7 @@ static void dhe_system_query(struct dma_heap_ext *heap,
 	info->flags = DMA_HEAP_EXT_FLAG_CACHED;
 	if (dhe_page_pool_enabled())
 		info->flags |= DMA_HEAP_EXT_FLAG_POOLED;
-	if (dhe_mem_accounting_enabled())
+	if (!dhe_charge_off_reason())
 		info->flags |= DMA_HEAP_EXT_FLAG_CHARGED;
 	info->alignment = PAGE_SIZE;
 	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
@@ -237,11 +249,17 @@ static u64 dhe_system_pool_bytes(struct dma_heap_ext *heap)
 	return dhe_page_pool_bytes();
 }
 
+static const char *dhe_system_charge_off_reason(struct dma_heap_ext *heap)
+{
+	return dhe_charge_off_reason();
+}
+
 static const struct dhe_heap_ops dhe_system_heap_ops = {
 	.allocate = dhe_system_allocate,
 	.free = dhe_system_free,
 	.query = dhe_system_query,
 	.pool_bytes = dhe_system_pool_bytes,
+	.charge_off_reason = dhe_system_charge_off_reason,
 };
 
 #ifdef CONFIG_X86
@@ -362,7 +380,7 @@ static void dhe_uncached_free(struct dma_heap_ext *heap,
 static void dhe_uncached_query(struct dma_heap_ext *heap,
 			       struct dma_heap_ext_info *info)
 {
-	info->flags = dhe_mem_accounting_enabled() ? DMA_HEAP_EXT_FLAG_CHARGED : 0;
+	info->flags = dhe_charge_off_reason() ? 0 : DMA_HEAP_EXT_FLAG_CHARGED;
 	info->alignment = PAGE_SIZE;
 	info->max_size = (u64)totalram_pages() << PAGE_SHIFT;
 }
@@ -371,11 +389,14 @@ static const struct dhe_heap_ops dhe_uncached_heap_ops = {
 	.allocate = dhe_uncached_allocate,
 	.free = dhe_uncached_free,
 	.query = dhe_uncached_query,
+	.charge_off_reason = dhe_system_charge_off_reason,
 };
 #endif /* CONFIG_X86 */
 
 int dhe_system_heaps_init(void)
 {
+	dhe_charging_log();
+
 	/* a name another driver has (-EEXIST, logged) costs only that heap */
 	dhe_system_heap = dhe_heap_add(dhe_system_heap_name(),
 				       &dhe_system_heap_ops, NULL, false);

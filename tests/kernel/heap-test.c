@@ -1186,22 +1186,41 @@ static int cg_run(const char *heap, struct cg_report *r)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
+/* a cgroup v2 of our own with the memory controller and memory.max = @max MiB */
+static int cg_setup(unsigned int max)
+{
+	ht_run("mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup");
+	return CHECK(ht_run("grep -qw memory /sys/fs/cgroup/cgroup.controllers && "
+			    "echo +memory > /sys/fs/cgroup/cgroup.subtree_control && "
+			    "mkdir -p " CG " && echo %uM > " CG "/memory.max && "
+			    "{ echo 0 > " CG "/memory.swap.max 2>/dev/null; true; }", max) == 0 &&
+		     cg_u64("memory.max") == max * MiB, "a cgroup v2 with memory.max = %u MiB", max);
+}
+
+static int charged_reason_is(const char *heap, const char *want)
+{
+	char path[128], buf[256];
+
+	snprintf(path, sizeof(path), "/sys/class/dma_heap_ext/%s/charged_reason", heap);
+	if (ht_sysfs_read(path, buf, sizeof(buf)) < 0)
+		return 0;
+	printf("# %s: charged_reason: %s", heap, buf);
+	return strstr(buf, want) != NULL;
+}
+
 static void test_mem_accounting(void)
 {
 	struct cg_report r;
 	const char *sys;
 
 	section("memory cgroup charging (mem_accounting)");
-	ht_run("mountpoint -q /sys/fs/cgroup || mount -t cgroup2 none /sys/fs/cgroup");
-	if (!CHECK(ht_run("grep -qw memory /sys/fs/cgroup/cgroup.controllers && "
-			  "echo +memory > /sys/fs/cgroup/cgroup.subtree_control && "
-			  "mkdir -p " CG " && echo 64M > " CG "/memory.max && "
-			  "echo 0 > " CG "/memory.swap.max 2>/dev/null; true") == 0 &&
-		   cg_u64("memory.max") == 64 * MiB, "a cgroup v2 with memory.max = 64 MiB"))
+	if (!cg_setup(64))
 		return;
 
 	/* without charging (the default) heap memory escapes the limit */
 	sys = ht_system_heap_name();
+	CHECK(ht_sysfs_u64(sys, "charged") == 0 && charged_reason_is(sys, "mem_accounting=0"),
+	      "%s: uncharged (default): charged 0, charged_reason says mem_accounting=0", sys);
 	if (CHECK(cg_run(sys, &r) == 0, "%s: uncharged: the child ran", sys))
 		CHECK(r.err == 0 && r.full - r.before < 8 * MiB,
 		      "%s: uncharged (default): 64 x 4 MiB beyond memory.max, memory.current +%llu KiB",
@@ -1212,6 +1231,12 @@ static void test_mem_accounting(void)
 		return;
 	sys = ht_system_heap_name();
 	CHECK(ht_sysfs_u64(sys, "pooled") == 0, "%s: charged: the pool is off", sys);
+	/* a memory cgroup exists (ours), kernel memory is accounted */
+	CHECK(ht_sysfs_u64(sys, "charged") == 1 && charged_reason_is(sys, "charged") &&
+	      ht_sysfs_u64("system-uncached", "charged") == 1,
+	      "%s, system-uncached: charged 1, as the kernel accounts kernel memory here", sys);
+	CHECK(ht_sysfs_u64("contiguous", "charged") == 0 && charged_reason_is("contiguous", "never charged"),
+	      "contiguous: charged 0, never charged");
 	CHECK(cg_run(sys, &r) == 0, "%s: charged: the child ran and was not killed", sys);
 	printf("# %s charged: %d x 4 MiB, then %s; memory.current %llu -> %llu -> %llu KiB\n", sys, r.n,
 	       strerror(-r.err), (unsigned long long)(r.before / KiB), (unsigned long long)(r.full / KiB),
@@ -1228,6 +1253,42 @@ static void test_mem_accounting(void)
 		      (unsigned long long)((r.full - r.before) / KiB), strerror(-r.err));
 	ht_run("rmdir " CG);
 	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
+	      "reload with defaults");
+}
+
+/*
+ * In a boot with cgroup.memory=nokmem: __GFP_ACCOUNT charges nothing, so
+ * mem_accounting=1 must not claim charging; a process in a cgroup with
+ * memory.max = 32 MiB takes 64 MiB and more, memory.current unmoved (the
+ * measurement the reading must agree with).
+ */
+static void test_charging_off(void)
+{
+	struct cg_report r;
+	const char *sys;
+
+	section("charging off: cgroup.memory=nokmem, mem_accounting=1");
+	CHECK(ht_run("grep -qw cgroup.memory=nokmem /proc/cmdline") == 0, "the guest was booted with cgroup.memory=nokmem");
+	if (!cg_setup(32))
+		return;
+	ht_run("rmmod dma_heap_ext_test 2>/dev/null");
+	if (!CHECK(ht_run("rmmod dma_heap_ext; insmod %s/dma_heap_ext.ko %s mem_accounting=1", kmod_dir, ht_kmod_args()) == 0 &&
+		   param_reads("mem_accounting", "Y"), "load with mem_accounting=1"))
+		return;
+	sys = ht_system_heap_name();
+	CHECK(ht_sysfs_u64(sys, "charged") == 0 && ht_sysfs_u64("system-uncached", "charged") == 0 &&
+	      !(ht_sysfs_u64(sys, "flags") & DMA_HEAP_EXT_FLAG_CHARGED),
+	      "%s, system-uncached: charged 0, no CHARGED flag", sys);
+	CHECK(charged_reason_is(sys, "nokmem") && charged_reason_is("system-uncached", "nokmem"),
+	      "charged_reason names kernel-memory accounting being off");
+	CHECK(ht_run("dmesg | grep -q 'mem_accounting=1, but kernel-memory accounting is not in force'") == 0,
+	      "the kernel log says why nothing is charged");
+	if (CHECK(cg_run(sys, &r) == 0, "%s: the child ran", sys))
+		CHECK(r.err == 0 && r.n == 64 && r.full - r.before < 8 * MiB,
+		      "%s: measured: %d x 4 MiB pass memory.max = 32 MiB, memory.current +%llu KiB (not charged)",
+		      sys, r.n, (unsigned long long)((r.full - r.before) / KiB));
+	ht_run("rmdir " CG);
+	CHECK(ht_run("rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0,
 	      "reload with defaults");
 }
 
@@ -1529,6 +1590,11 @@ int main(int argc, char **argv)
 	sys_heap = ht_system_heap_name();
 	if (argc > 1 && !strcmp(argv[1], "--kernel-framework")) {
 		test_kernel_framework();
+		printf("# %d failure(s)\n", ht_failures);
+		return ht_failures ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--charging-off")) {
+		test_charging_off();
 		printf("# %d failure(s)\n", ht_failures);
 		return ht_failures ? 1 : 0;
 	}
