@@ -168,6 +168,8 @@ retry:
       goto retry;
     }
   }
+  if (ret == -ECANCELED)
+    return GST_FLOW_FLUSHING;
   if (ret)
     goto commit_failed;
 
@@ -233,7 +235,8 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
     flow = gst_kms_wait_flip (self, !skip_vsync);
     if (flow != GST_FLOW_OK)
       return flow;
-    if (self->flip_pending) {
+    /* a late flip: the commit waits for the kernel instead */
+    if (self->flip_pending && (skip_vsync || !self->flip_late)) {
       GST_LOG_OBJECT (self, "flip pending, dropping %" GST_PTR_FORMAT, buf);
       GST_OBJECT_LOCK (self);
       self->drops++;
@@ -372,7 +375,7 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
   if (self->fd >= 0) {
     if (self->poll) {
       gst_poll_set_flushing (self->poll, FALSE);
-      gst_kms_wait_flip (self, TRUE);
+      gst_kms_finish_flip (self);
     }
     gst_kms_restore_display (self);
   }
@@ -381,7 +384,7 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
   gst_buffer_replace (&self->pending, NULL);
   gst_buffer_replace (&self->preroll_copy, NULL);
   self->displayed_fb = self->pending_fb = 0;
-  self->flip_pending = FALSE;
+  self->flip_pending = self->flip_late = FALSE;
 
   if (self->pool) {
     gst_buffer_pool_set_active (self->pool, FALSE);
@@ -597,7 +600,7 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   GST_OBJECT_UNLOCK (self);
 
   /* Frames of the old format must leave the screen before it changes. */
-  gst_kms_wait_flip (self, TRUE);
+  gst_kms_finish_flip (self);
   /* And their buffers go back upstream now, not when the framebuffer cache
    * ages them out: on a bounded heap (a carveout, CMA) the new pool needs
    * their memory. The frame on screen becomes a copy (as at a drain), so
@@ -772,7 +775,7 @@ gst_dma_heap_sink_event (GstBaseSink * bsink, GstEvent * event)
 
   /* EOS means rendered: the last frame must be on screen (and counted). */
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane >= 0)
-    gst_kms_wait_flip (self, TRUE);
+    gst_kms_finish_flip (self);
   /* The stream ends without caps: upstream gave up negotiating, maybe on
    * what a caps query found the display cannot show. */
   if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane < 0)

@@ -121,6 +121,14 @@ struct _GstDmaHeapSink
   GstBuffer *pending;
   guint32 pending_fb;
   gboolean flip_pending;
+  /* Each page-flip event carries the number of its commit: an event that
+   * comes after its flip was taken as done (see flip_late) completes no
+   * other. */
+  guint32 flip_seq;
+  /* No event within the flip timeout: both frames stay held until the
+   * event comes or the kernel takes the next commit (it takes none before
+   * the flip is done). */
+  gboolean flip_late;
   gboolean copy_warned;
   gboolean negotiation_warned;  /* under the object lock */
   GstCaps *refused_caps;        /* the last caps query found none showable,

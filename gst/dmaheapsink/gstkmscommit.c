@@ -19,13 +19,29 @@
 #include <xf86drmMode.h>
 
 #include <errno.h>
+#include <unistd.h>
 
-/* How long a page flip may take before we stop waiting for its event. */
+/* How long a page flip may take before the sink stops waiting for its event
+ * and commits the next frame anyway. GST_DMAHEAPSINK_FLIP_TIMEOUT_MS
+ * shortens it: the tests use it to make events arrive late. */
 #define FLIP_TIMEOUT (GST_SECOND)
+/* How long a commit refused with EBUSY (the kernel still busy with the one
+ * whose event is late) is retried as that event is waited for. */
+#define BUSY_TIMEOUT (2 * G_USEC_PER_SEC)
 
 /* ------------------------------------------------------------------------ */
 /* page flips                                                                */
 /* ------------------------------------------------------------------------ */
+
+static GstClockTime
+kms_flip_timeout (void)
+{
+  const gchar *env = g_getenv ("GST_DMAHEAPSINK_FLIP_TIMEOUT_MS");
+
+  if (env && *env)
+    return g_ascii_strtoull (env, NULL, 10) * GST_MSECOND;
+  return FLIP_TIMEOUT;
+}
 
 /* The pending frame is on screen: the one before it can go back upstream. */
 static void
@@ -37,6 +53,7 @@ kms_flip_done (GstDmaHeapSink * self)
   self->pending = NULL;
   self->pending_fb = 0;
   self->flip_pending = FALSE;
+  self->flip_late = FALSE;
 
   GST_OBJECT_LOCK (self);
   self->frames_shown++;
@@ -44,47 +61,120 @@ kms_flip_done (GstDmaHeapSink * self)
 }
 
 static void
-kms_page_flip_handler (gint fd, guint frame, guint sec, guint usec,
-    gpointer data)
+kms_handle_flip_event (GstDmaHeapSink * self, guint32 seq, guint32 vblank)
 {
-  GstDmaHeapSink *self = data;
-
-  GST_LOG_OBJECT (self, "flip done, vblank %u", frame);
+  if (!self->flip_pending || seq != self->flip_seq) {
+    GST_DEBUG_OBJECT (self, "late page-flip event of commit %u (vblank %u): "
+        "its flip was done when the next commit was taken", seq, vblank);
+    return;
+  }
+  if (self->flip_late)
+    GST_INFO_OBJECT (self, "the late page-flip event came (vblank %u)", vblank);
+  GST_LOG_OBJECT (self, "flip %u done, vblank %u", seq, vblank);
   kms_flip_done (self);
 }
 
+/* Reads the events queued on the device (after a poll said there are). */
+static void
+kms_read_events (GstDmaHeapSink * self)
+{
+  guint64 buf[512];
+  guint8 *data = (guint8 *) buf;
+  gssize len = read (self->fd, buf, sizeof (buf)), i = 0;
+
+  if (len < 0 && errno != EAGAIN && errno != EINTR)
+    GST_WARNING_OBJECT (self, "reading DRM events: %s", g_strerror (errno));
+
+  while (len > 0 && i + (gssize) sizeof (struct drm_event) <= len) {
+    struct drm_event *e = (struct drm_event *) (data + i);
+
+    if (e->length < sizeof (*e) || i + (gssize) e->length > len)
+      break;
+    if (e->type == DRM_EVENT_FLIP_COMPLETE
+        && e->length >= sizeof (struct drm_event_vblank)) {
+      struct drm_event_vblank *vbl = (struct drm_event_vblank *) e;
+
+      kms_handle_flip_event (self, (guint32) vbl->user_data, vbl->sequence);
+    }
+    i += e->length;
+  }
+}
+
 /* Waits for the pending flip. With @block FALSE, only handles an event that
- * already came. Returns GST_FLOW_FLUSHING when unlocked. */
+ * already came. With @block TRUE, gives up after the flip timeout, leaving
+ * the flip pending (flip_late): a driver that sends no event must not hang
+ * the stream, and a frame whose flip is not known done must not go back
+ * upstream. Returns GST_FLOW_FLUSHING when unlocked. */
 GstFlowReturn
 gst_kms_wait_flip (GstDmaHeapSink * self, gboolean block)
 {
-  drmEventContext evctx = {
-    .version = 2,
-    .page_flip_handler = kms_page_flip_handler,
-  };
+  GstClockTime timeout = block ? kms_flip_timeout () : 0;
 
   while (self->flip_pending) {
-    gint ret = gst_poll_wait (self->poll, block ? FLIP_TIMEOUT : 0);
+    gint ret = gst_poll_wait (self->poll, timeout);
 
     if (ret > 0) {
-      if (drmHandleEvent (self->fd, &evctx) < 0)
-        GST_WARNING_OBJECT (self, "drmHandleEvent: %s", g_strerror (errno));
+      kms_read_events (self);
     } else if (ret == 0) {
-      if (!block)
-        break;
-      /* Some drivers never send the event (a bug): do not hang on them. */
-      GST_WARNING_OBJECT (self, "no page flip event after %" GST_TIME_FORMAT,
-          GST_TIME_ARGS (FLIP_TIMEOUT));
-      kms_flip_done (self);
+      if (block && !self->flip_late)
+        GST_WARNING_OBJECT (self, "no page flip event after %"
+            GST_TIME_FORMAT ": its frame and the one before stay held until "
+            "it comes", GST_TIME_ARGS (timeout));
+      self->flip_late |= block;
+      break;
     } else if (errno == EBUSY) {
       return GST_FLOW_FLUSHING;
     } else if (errno != EINTR && errno != EAGAIN) {
       GST_WARNING_OBJECT (self, "poll: %s", g_strerror (errno));
-      kms_flip_done (self);
+      self->flip_late |= block;
+      break;
     }
   }
 
   return GST_FLOW_OK;
+}
+
+/* A commit refused with EBUSY while a flip is late: waits for its event
+ * until @deadline. FALSE when the deadline passed, or when unlocked
+ * (@flushing set). */
+static gboolean
+kms_wait_busy (GstDmaHeapSink * self, gint64 deadline, gboolean * flushing)
+{
+  while (self->flip_pending) {
+    gint64 left = deadline - g_get_monotonic_time ();
+    gint ret;
+
+    if (left <= 0)
+      return FALSE;
+    ret = gst_poll_wait (self->poll, left * GST_USECOND);
+    if (ret > 0) {
+      kms_read_events (self);
+    } else if (ret < 0 && errno == EBUSY) {
+      *flushing = TRUE;
+      return FALSE;
+    } else if (ret == 0 || (errno != EINTR && errno != EAGAIN)) {
+      return FALSE;
+    }
+  }
+
+  return TRUE;
+}
+
+/* Waits until the pending flip is done, however late its event (EOS, new
+ * caps, a drain, stop): the flip timeout, then BUSY_TIMEOUT more. */
+GstFlowReturn
+gst_kms_finish_flip (GstDmaHeapSink * self)
+{
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT;
+  gboolean flushing = FALSE;
+  GstFlowReturn flow = gst_kms_wait_flip (self, TRUE);
+
+  if (flow == GST_FLOW_OK && self->flip_pending
+      && !kms_wait_busy (self, deadline, &flushing) && !flushing)
+    GST_WARNING_OBJECT (self, "no page flip event after %" GST_TIME_FORMAT
+        " more", GST_TIME_ARGS (BUSY_TIMEOUT * GST_USECOND));
+
+  return flushing ? GST_FLOW_FLUSHING : flow;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -114,6 +204,8 @@ gint
 gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
     const GstVideoRectangle * src, const GstVideoRectangle * dst, guint32 flags)
 {
+  /* the number the page-flip event of this commit, if any, will carry */
+  gpointer seq = GUINT_TO_POINTER (self->flip_seq + 1);
   drmModeAtomicReq *req = drmModeAtomicAlloc ();
   gint ret;
 
@@ -127,7 +219,7 @@ gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
   }
   kms_atomic_add_plane (self, req, fb_id, src, dst);
 
-  ret = drmModeAtomicCommit (self->fd, req, flags, self);
+  ret = drmModeAtomicCommit (self->fd, req, flags, seq);
   if (ret)
     ret = -errno;
   drmModeAtomicFree (req);
@@ -180,7 +272,7 @@ kms_legacy_commit (GstDmaHeapSink * self, guint32 fb_id, guint32 fb_width,
 
   if (primary_fullscreen && src->x == 0 && src->y == 0) {
     ret = drmModePageFlip (self->fd, self->crtc_id, fb_id,
-        DRM_MODE_PAGE_FLIP_EVENT, self);
+        DRM_MODE_PAGE_FLIP_EVENT, GUINT_TO_POINTER (self->flip_seq + 1));
     if (ret == 0) {
       *async = TRUE;
       return 0;
@@ -223,23 +315,39 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
     guint32 fb_width, guint32 fb_height, const GstVideoRectangle * src,
     const GstVideoRectangle * dst, gboolean skip_vsync)
 {
-  gboolean async = FALSE;
+  gint64 deadline = g_get_monotonic_time () + BUSY_TIMEOUT;
+  gboolean async = FALSE, flushing = FALSE;
   gint ret;
 
   GST_LOG_OBJECT (self, "showing fb %u: %dx%d+%d+%d -> %dx%d+%d+%d", fb_id,
       src->w, src->h, src->x, src->y, dst->w, dst->h, dst->x, dst->y);
 
-  if (self->atomic) {
-    ret = gst_kms_atomic_commit (self, fb_id, src, dst,
-        DRM_MODE_PAGE_FLIP_EVENT | (self->modeset_pending ? 0 :
-            DRM_MODE_ATOMIC_NONBLOCK));
-    async = ret == 0;
-  } else {
-    ret = kms_legacy_commit (self, fb_id, fb_width, fb_height, src, dst,
-        &async);
-  }
+  do {
+    if (self->atomic) {
+      ret = gst_kms_atomic_commit (self, fb_id, src, dst,
+          DRM_MODE_PAGE_FLIP_EVENT | (self->modeset_pending ? 0 :
+              DRM_MODE_ATOMIC_NONBLOCK));
+      async = ret == 0;
+    } else {
+      ret = kms_legacy_commit (self, fb_id, fb_width, fb_height, src, dst,
+          &async);
+    }
+    /* The kernel takes no commit before the late flip is done. */
+  } while (ret == -EBUSY && self->flip_pending
+      && kms_wait_busy (self, deadline, &flushing));
+  if (flushing)
+    return -ECANCELED;
   if (ret)
     return ret;
+
+  /* Taken: the flip before it is done, even if its event is still to be
+   * read (it will complete nothing). */
+  if (self->flip_pending) {
+    GST_DEBUG_OBJECT (self, "commit taken after the late flip %u: done",
+        self->flip_seq);
+    kms_flip_done (self);
+  }
+  self->flip_seq++;
 
   if (self->modeset_pending) {
     self->committed_mode = self->mode;
@@ -330,7 +438,7 @@ gst_kms_drain (GstDmaHeapSink * self)
   if (self->plane < 0)
     return;
   gst_buffer_replace (&self->preroll_copy, NULL);
-  if (gst_kms_wait_flip (self, TRUE) != GST_FLOW_OK)
+  if (gst_kms_finish_flip (self) != GST_FLOW_OK)
     return;
   if (!self->displayed) {
     GST_DEBUG_OBJECT (self, "drain: %s", self->displayed_fb ? "a copy is on "
@@ -344,7 +452,7 @@ gst_kms_drain (GstDmaHeapSink * self)
     ret = gst_kms_show_fb (self, NULL, dumb->fb_id, dumb->width, dumb->height,
         &src, &dst, FALSE);
     if (ret == 0)
-      gst_kms_wait_flip (self, TRUE);
+      gst_kms_finish_flip (self);
     else
       GST_WARNING_OBJECT (self, "could not show the drained frame: %s",
           g_strerror (-ret));

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
 GstFlowReturn  gst_kms_wait_flip           (GstDmaHeapSink * self,
                                             gboolean block);
 
+GstFlowReturn  gst_kms_finish_flip         (GstDmaHeapSink * self);
+
 gint           gst_kms_atomic_commit       (GstDmaHeapSink * self,
                                             guint32 fb_id,
                                             const GstVideoRectangle * src,

@@ -24,6 +24,8 @@
  *    and (--only bounded, vkms) both ways on a carveout too small for two
  *    pools: the old buffers given back at the change;
  *  - heap=system (the in-kernel heap on 6.12): zero copies;
+ *  - (--only late-flip, vkms) page-flip events after the sink's timeout:
+ *    no fatal EBUSY, no frame given back before the flip replacing it;
  *  - GStreamer's kmssink fed by dmaheapalloc: zero copies, the bars shown;
  *  - v4l2src io-mode=dmabuf-import from vivid, into the sink's pool and
  *    through dmaheapalloc: zero copies, vivid's picture on screen;
@@ -54,6 +56,7 @@
 #include <xf86drm.h>
 #include <xf86drmMode.h>
 
+#include <linux/dma-heap.h>
 #include <linux/videodev2.h>
 
 #include <dirent.h>
@@ -2130,6 +2133,246 @@ test_bounded_renegotiation (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* late page-flip events (vkms: a vblank every 16.7 ms)                      */
+
+#define LATE_FRAMES 60
+#define LATE_DMABUFS 4
+
+/* When each frame reached the sink and when the sink gave it back, in
+ * vblanks of the CRTC, as this process counts them on its own fd. */
+static struct
+{
+  gint fd;
+  GMutex lock;
+  gint64 arrived[LATE_FRAMES];
+  gint64 released[LATE_FRAMES];
+} late;
+
+static GQuark late_quark;
+
+static gint64
+vblank_count (gint fd)
+{
+  drmVBlank vbl = { {0,}, };
+
+  vbl.request.type = DRM_VBLANK_RELATIVE;
+  vbl.request.sequence = 0;
+  if (drmWaitVBlank (fd, &vbl))
+    return -1;
+  return vbl.reply.sequence;
+}
+
+static void
+late_frame_released (gpointer data)
+{
+  guint i = GPOINTER_TO_UINT (data) - 1;
+  gint64 now = vblank_count (late.fd);
+
+  g_mutex_lock (&late.lock);
+  late.released[i] = now;
+  g_mutex_unlock (&late.lock);
+}
+
+static GstPadProbeReturn
+late_frame_arrives (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
+  guint i = GPOINTER_TO_UINT (gst_mini_object_get_qdata (GST_MINI_OBJECT
+          (buf), late_quark)) - 1;
+  gint64 now = vblank_count (late.fd);
+
+  if (i < LATE_FRAMES) {
+    g_mutex_lock (&late.lock);
+    late.arrived[i] = now;
+    g_mutex_unlock (&late.lock);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* A dma-buf of @size from the system heap, or -1 */
+static gint
+heap_alloc (gsize size)
+{
+  struct dma_heap_allocation_data data = { 0, };
+  gint heap = open ("/dev/dma_heap/system", O_RDONLY | O_CLOEXEC);
+
+  data.len = size;
+  data.fd_flags = O_RDWR | O_CLOEXEC;
+  if (heap < 0 || ioctl (heap, DMA_HEAP_IOCTL_ALLOC, &data) < 0)
+    data.fd = -1;
+  if (heap >= 0)
+    close (heap);
+  return data.fd;
+}
+
+/* The size of the preferred mode of @card's first connected connector */
+static gboolean
+preferred_mode (gint fd, gint * w, gint * h)
+{
+  drmModeResPtr res = drmModeGetResources (fd);
+  gint i, m;
+
+  for (i = 0; res && i < res->count_connectors && !*w; i++) {
+    drmModeConnectorPtr conn = drmModeGetConnector (fd, res->connectors[i]);
+
+    for (m = 0; conn && conn->connection == DRM_MODE_CONNECTED
+        && m < conn->count_modes; m++) {
+      if (m == 0 || conn->modes[m].type & DRM_MODE_TYPE_PREFERRED) {
+        *w = conn->modes[m].hdisplay;
+        *h = conn->modes[m].vdisplay;
+      }
+    }
+    if (conn)
+      drmModeFreeConnector (conn);
+  }
+  if (res)
+    drmModeFreeResources (res);
+  return *w > 0;
+}
+
+/* Page-flip events that come after the sink's flip timeout (shortened to
+ * 1 ms through GST_DMAHEAPSINK_FLIP_TIMEOUT_MS, so that on vkms every event
+ * is late): the stream goes on (no fatal EBUSY from the kernel, still busy
+ * with the flip), and no frame goes back upstream before the flip that
+ * replaced it is done: frame i is given back only after a vblank that came
+ * after frame i + 1 reached the sink (no flip can complete sooner). Frames
+ * are wrapped dma-bufs of the system heap pushed by appsrc, so that the
+ * test sees each given back (finalized). */
+static void
+test_late_flip (void)
+{
+  gchar *vkms = NULL, *desc;
+  gint fds[LATE_DMABUFS], i, w = 0, h = 0, early = 0, first_early = -1;
+  GstElement *pipe, *src, *sink;
+  GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
+  GstFlowReturn flow;
+  Resources before;
+  GstMessage *msg;
+  GstBus *bus;
+  GstPad *pad;
+  Stats st = { 0, };
+  gsize size;
+
+  for (i = 0; i < 8 && !vkms; i++) {
+    gchar *card = g_strdup_printf ("card%d", i);
+    gchar *d = card_driver (card);
+
+    if (g_str_equal (d, "vkms"))
+      vkms = g_strdup_printf ("/dev/dri/%s", card);
+    g_free (card);
+    g_free (d);
+  }
+  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  if (!vkms)
+    return;
+  late.fd = open (vkms, O_RDWR | O_CLOEXEC);
+  /* the first to open a card becomes its master: the sink must be */
+  if (late.fd >= 0)
+    drmDropMaster (late.fd);
+  CHECK (late.fd >= 0 && preferred_mode (late.fd, &w, &h),
+      "vkms' preferred mode", "%s", g_strerror (errno));
+  if (late.fd < 0 || !w) {
+    g_free (vkms);
+    return;
+  }
+  before = resources_now ();
+  note ("late-flip: every page-flip event late (1 ms timeout), %d frames "
+      "%dx%d on vkms", LATE_FRAMES, w, h);
+
+  size = w * h * 4;
+  for (i = 0; i < LATE_DMABUFS; i++)
+    fds[i] = heap_alloc (size);
+  late_quark = g_quark_from_static_string ("late-frame");
+  for (i = 0; i < LATE_FRAMES; i++)
+    late.arrived[i] = late.released[i] = -1;
+
+  g_setenv ("GST_DMAHEAPSINK_FLIP_TIMEOUT_MS", "1", TRUE);
+  desc = g_strdup_printf ("appsrc name=src format=time caps=video/x-raw,"
+      "format=BGRx,width=%d,height=%d,framerate=60/1 ! dmaheapsink name=sink "
+      "device=%s sync=false", w, h, vkms);
+  note ("  %s", desc);
+  pipe = gst_parse_launch (desc, NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, late_frame_arrives, NULL,
+      NULL);
+  gst_object_unref (pad);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  for (i = 0; i < LATE_FRAMES && fds[LATE_DMABUFS - 1] >= 0; i++) {
+    GstBuffer *buf = gst_buffer_new ();
+
+    gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (dmabuf,
+            dup (fds[i % LATE_DMABUFS]), size));
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (i, GST_SECOND, 60);
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 60;
+    gst_mini_object_set_qdata (GST_MINI_OBJECT (buf), late_quark,
+        GUINT_TO_POINTER (i + 1), late_frame_released);
+    g_signal_emit_by_name (src, "push-buffer", buf, &flow);
+    gst_buffer_unref (buf);
+  }
+  g_signal_emit_by_name (src, "end-of-stream", &flow);
+
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
+    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
+    g_clear_error (&err);
+    g_free (dbg);
+  } else {
+    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
+  }
+  if (msg)
+    gst_message_unref (msg);
+  get_stats (sink, &st);
+  note ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.imports, st.copies);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  g_unsetenv ("GST_DMAHEAPSINK_FLIP_TIMEOUT_MS");
+
+  CHECK (st.frames_shown == LATE_FRAMES && st.copies == 0,
+      "every frame shown, none copied", "shown %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.copies);
+  /* the last frame goes back at stop */
+  for (i = 0; i + 1 < LATE_FRAMES; i++) {
+    if (late.released[i] >= 0 && late.arrived[i + 1] >= 0
+        && late.released[i] > late.arrived[i + 1])
+      continue;
+    if (late.released[i] >= 0 && late.arrived[i + 1] < 0)
+      continue;                 /* given back, the next never came: error */
+    early++;
+    if (first_early < 0)
+      first_early = i;
+  }
+  CHECK (early == 0, "no frame given back before the flip that replaced it",
+      "%d frames given back early, the first frame %d (given back at vblank %"
+      G_GINT64_FORMAT ", frame %d reached the sink at vblank %" G_GINT64_FORMAT
+      ")", early, first_early, late.released[MAX (first_early, 0)],
+      first_early + 1, late.arrived[MAX (first_early, 0) + 1]);
+
+  for (i = 0; i < LATE_DMABUFS; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  stats_clear (&st);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  gst_object_unref (dmabuf);
+  g_free (desc);
+  g_free (vkms);
+  check_nothing_left (&before);
+  close (late.fd);
+}
+
+/* ------------------------------------------------------------------------ */
 
 typedef struct
 {
@@ -2158,6 +2401,8 @@ static const DisplayCheck display_checks[] = {
   {"devices", test_device_choice, TRUE},
   /* with a 12 MiB carveout: the same boot */
   {"bounded", test_bounded_renegotiation, TRUE},
+  /* vkms, the same boot: page-flip events after the sink's timeout */
+  {"late-flip", test_late_flip, TRUE},
 };
 
 int
