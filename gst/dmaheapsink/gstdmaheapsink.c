@@ -726,6 +726,11 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
+  /* The sink holds two buffers (the frame on screen and the next): said
+   * with a pool when upstream wants one, alone otherwise. */
+  if (!need_pool)
+    gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);
+
   if (need_pool) {
     GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
     GstStructure *config = gst_buffer_pool_get_config (pool);
@@ -760,6 +765,7 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
       GST_WARNING_OBJECT (self, "the heap pool refused %" GST_PTR_FORMAT
           " (heap %s): upstream will allocate, frames will be copied", caps,
           heap ? heap : "(default)");
+      gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);
     }
     gst_object_unref (pool);
     g_free (heap);

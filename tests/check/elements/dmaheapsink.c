@@ -539,6 +539,71 @@ GST_START_TEST (test_fb_cache_eviction)
 
 GST_END_TEST;
 
+/* New caps or a drain: every framebuffer goes but the one on screen
+ * (removing that one would turn its plane off). */
+GST_START_TEST (test_fb_cache_clear_except)
+{
+  ReleaseLog log = { g_array_new (FALSE, FALSE, sizeof (guint32)) };
+  GstKmsFbCache *cache = gst_kms_fb_cache_new (8, 0, log_release, &log);
+  GstKmsFbLayout l[3];
+  gint fds[3], i;
+
+  for (i = 0; i < 3; i++) {
+    fds[i] = make_buffer_fd ();
+    layout_for_fd (fds[i], &l[i]);
+    gst_kms_fb_cache_insert (cache, &l[i], 20 + i);
+  }
+
+  gst_kms_fb_cache_clear_except (cache, 21);
+  fail_unless_equals_int (gst_kms_fb_cache_size (cache), 1);
+  fail_unless_equals_int (log.released->len, 2);
+  fail_unless_equals_int (g_array_index (log.released, guint32, 0), 22);
+  fail_unless_equals_int (g_array_index (log.released, guint32, 1), 20);
+  fail_unless_equals_int (gst_kms_fb_cache_lookup (cache, &l[1]), 21);
+
+  /* 0: nothing on screen is ours (a copy is): all go */
+  gst_kms_fb_cache_clear_except (cache, 0);
+  fail_unless_equals_int (gst_kms_fb_cache_size (cache), 0);
+  fail_unless_equals_int (log.released->len, 3);
+
+  gst_kms_fb_cache_free (cache);
+  for (i = 0; i < 3; i++)
+    close (fds[i]);
+  g_array_free (log.released, TRUE);
+}
+
+GST_END_TEST;
+
+/* Upstream that allocates itself (need-pool FALSE) is still told that the
+ * sink holds two buffers (the frame on screen and the next), as GStreamer's
+ * video sinks do; with need-pool TRUE the entry comes with a pool. */
+GST_START_TEST (test_allocation_min_buffers)
+{
+  GstElement *sink = gst_element_factory_make ("dmaheapsink", NULL);
+  GstBaseSinkClass *klass = GST_BASE_SINK_GET_CLASS (sink);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+      "width=64,height=48");
+  GstQuery *query = gst_query_new_allocation (caps, FALSE);
+  GstBufferPool *pool = NULL;
+  guint size, min, max;
+
+  fail_unless (klass->propose_allocation (GST_BASE_SINK (sink), query));
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless (pool == NULL);
+  fail_unless_equals_int (size, 64 * 48 * 4);
+  fail_unless_equals_int (min, 2);
+  fail_unless_equals_int (max, 0);
+  fail_unless (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE,
+          NULL));
+
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  gst_object_unref (sink);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_buffer_id_bad_fd)
 {
   GstKmsBufferId id;
@@ -883,7 +948,9 @@ dmaheapsink_suite (void)
   tcase_add_test (tc, test_fb_cache_keyed_by_dmabuf);
   tcase_add_test (tc, test_fb_cache_tee_safe);
   tcase_add_test (tc, test_fb_cache_eviction);
+  tcase_add_test (tc, test_fb_cache_clear_except);
   tcase_add_test (tc, test_buffer_id_bad_fd);
+  tcase_add_test (tc, test_allocation_min_buffers);
   tcase_add_test (tc, test_properties);
   tcase_add_test (tc, test_error_missing_device);
   no_drm = no_drm_unmakeable ();
