@@ -246,8 +246,10 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   }
 
   /* The preroll frame comes back when playing starts: it is on screen,
-   * imported (the displayed buffer) or copied (kept till this render). */
-  if ((buf == self->displayed || copied_at_preroll) && !layout_dirty) {
+   * imported (the displayed buffer, or the pending one when its flip is
+   * late) or copied (kept till this render). */
+  if ((buf == self->displayed || buf == self->pending || copied_at_preroll)
+      && !layout_dirty) {
     GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is already on screen", buf);
     return GST_FLOW_OK;
   }
