@@ -69,6 +69,9 @@ struct _GstDmaHeapSink
   gint fd;
   gchar *devpath;
   gboolean atomic;
+  /* an atomic driver, whichever API the sink uses: its legacy SetPlane is a
+   * blocking commit that already waits for the vblank */
+  gboolean driver_atomic;
   gboolean prime_import;
   gboolean addfb2_modifiers;
   guint32 conn_id;

@@ -252,22 +252,27 @@ kms_legacy_commit (GstDmaHeapSink * self, guint32 fb_id, guint32 fb_width,
   *async = FALSE;
 
   if (self->modeset_pending) {
+    GstKmsDumb old_background = { 0, };
     guint32 crtc_fb = fb_id;
 
     if (!primary_fullscreen) {
-      if (!self->background.fb_id && !gst_kms_dumb_create (self,
-              GST_VIDEO_FORMAT_BGRx, self->mode.hdisplay, self->mode.vdisplay,
-              &self->background))
+      if (!gst_kms_background_for_mode (self, &self->mode, &old_background))
         return -ENOMEM;
       crtc_fb = self->background.fb_id;
     }
     ret = drmModeSetCrtc (self->fd, self->crtc_id, crtc_fb,
         primary_fullscreen ? src->x : 0, primary_fullscreen ? src->y : 0,
         &self->conn_id, 1, &self->mode);
-    if (ret)
-      return -errno;
-    if (primary_fullscreen)
-      return 0;
+    ret = ret ? -errno : 0;
+    if (ret && old_background.fb_id) {
+      /* the old one is still on screen: keep it */
+      gst_kms_dumb_destroy (self, &self->background);
+      self->background = old_background;
+    } else {
+      gst_kms_dumb_destroy (self, &old_background);
+    }
+    if (ret || primary_fullscreen)
+      return ret;
   }
 
   if (primary_fullscreen && src->x == 0 && src->y == 0) {
@@ -358,9 +363,13 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
   self->pending_fb = fb_id;
   self->flip_pending = TRUE;
 
+  /* Legacy SetPlane: on atomic drivers a blocking commit that waited for
+   * the vblank already (waiting for another halved the frame rate:
+   * kmssink's old bug; kmssink now waits for a page-flip event instead of
+   * drmWaitVBlank where it can); on others, nothing waited. */
   if (!async) {
     kms_flip_done (self);
-    if (!skip_vsync)
+    if (!skip_vsync && !self->driver_atomic)
       kms_legacy_wait_vblank (self);
   }
 

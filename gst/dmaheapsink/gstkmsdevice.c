@@ -487,8 +487,14 @@ gst_kms_device_setup (GstDmaHeapSink * self, gboolean use_atomic)
 
   if (drmSetClientCap (self->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
     goto no_universal_planes;
-  self->atomic = use_atomic
-      && drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+  self->driver_atomic =
+      drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+  self->atomic = use_atomic && self->driver_atomic;
+  if (self->driver_atomic && !use_atomic) {
+    /* back to legacy: clearing ATOMIC clears UNIVERSAL_PLANES too */
+    drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 0);
+    drmSetClientCap (self->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+  }
   if (drmGetCap (self->fd, DRM_CAP_PRIME, &cap) == 0)
     self->prime_import = (cap & DRM_PRIME_CAP_IMPORT) != 0;
   cap = 0;

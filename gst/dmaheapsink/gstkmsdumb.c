@@ -207,6 +207,29 @@ map_failed:
   }
 }
 
+/* Legacy: the background the primary plane shows under an overlay when the
+ * sink sets @mode. One smaller than the mode is replaced (SetCrtc refuses a
+ * framebuffer smaller than the mode): the one it replaces, maybe on screen
+ * until the mode is set, goes to @old, to be destroyed after that. */
+gboolean
+gst_kms_background_for_mode (GstDmaHeapSink * self,
+    const drmModeModeInfo * mode, GstKmsDumb * old)
+{
+  GstKmsDumb *bg = &self->background;
+
+  memset (old, 0, sizeof (*old));
+  if (bg->fb_id && bg->width >= mode->hdisplay && bg->height >= mode->vdisplay)
+    return TRUE;
+
+  *old = *bg;
+  if (gst_kms_dumb_create (self, GST_VIDEO_FORMAT_BGRx, mode->hdisplay,
+          mode->vdisplay, bg))
+    return TRUE;
+  *bg = *old;
+  memset (old, 0, sizeof (*old));
+  return FALSE;
+}
+
 void
 gst_kms_release_dumbs (GstDmaHeapSink * self)
 {

@@ -20,6 +20,10 @@ gboolean      gst_kms_dumb_create    (GstDmaHeapSink * self,
 void          gst_kms_dumb_destroy   (GstDmaHeapSink * self,
                                       GstKmsDumb * dumb);
 
+gboolean      gst_kms_background_for_mode (GstDmaHeapSink * self,
+                                      const drmModeModeInfo * mode,
+                                      GstKmsDumb * old);
+
 void          gst_kms_release_dumbs  (GstDmaHeapSink * self);
 
 GstKmsDumb *  gst_kms_copy_frame     (GstDmaHeapSink * self, GstBuffer * buf,

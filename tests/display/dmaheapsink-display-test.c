@@ -26,6 +26,8 @@
  *  - heap=system (the in-kernel heap on 6.12): zero copies;
  *  - (--only late-flip, vkms) page-flip events after the sink's timeout:
  *    no fatal EBUSY, no frame given back before the flip replacing it;
+ *  - (--only legacy-larger, vkms) the legacy API on an overlay, a change
+ *    to a larger mode: the background follows, one vblank a frame;
  *  - GStreamer's kmssink fed by dmaheapalloc: zero copies, the bars shown;
  *  - v4l2src io-mode=dmabuf-import from vivid, into the sink's pool and
  *    through dmaheapalloc: zero copies, vivid's picture on screen;
@@ -2373,6 +2375,192 @@ test_late_flip (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* legacy API on vkms' overlay plane                                         */
+
+/* The first overlay plane of the card open on @fd, 0 if none */
+static guint32
+overlay_plane (gint fd)
+{
+  drmModePlaneResPtr res;
+  guint32 found = 0;
+  guint i;
+
+  drmSetClientCap (fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+  res = drmModeGetPlaneResources (fd);
+  for (i = 0; res && i < res->count_planes && !found; i++) {
+    guint64 type = 0;
+
+    if (object_property (fd, res->planes[i], DRM_MODE_OBJECT_PLANE, "type",
+            &type) && type == DRM_PLANE_TYPE_OVERLAY)
+      found = res->planes[i];
+  }
+  if (res)
+    drmModeFreePlaneResources (res);
+  return found;
+}
+
+#define LEGACY_FRAMES 70
+#define LEGACY_CHANGE 10        /* the first 800x600 frame */
+
+/* the vblank count when each frame reached the sink */
+static gint64 legacy_arrived[LEGACY_FRAMES];
+static gint legacy_fd;
+static gint legacy_n;
+
+static GstPadProbeReturn
+legacy_frame_arrives (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if (legacy_n < LEGACY_FRAMES)
+    legacy_arrived[legacy_n++] = vblank_count (legacy_fd);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The legacy API on an overlay (vkms.enable_overlay=1), the sink setting
+ * modes of the frames' size (force-modesetting, can-scale=false): the
+ * primary plane shows a background dumb buffer under the overlay, which must
+ * follow a change to a larger mode (SetCrtc refuses a framebuffer smaller
+ * than the mode). And legacy SetPlane, a blocking commit on an atomic
+ * driver, already waits for the vblank: no frame takes two (kmssink's
+ * halved frame rate), counted in vkms' vblanks at 60 Hz as the frames reach
+ * the sink. appsrc pushes ready dma-bufs, so that the sink sets the pace. */
+static void
+test_legacy_larger_mode (void)
+{
+  gchar *vkms = NULL, *desc;
+  GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
+  GstElement *pipe, *src, *sink;
+  GstFlowReturn flow;
+  GstMessage *msg;
+  Resources before;
+  Stats st = { 0, };
+  GstBus *bus;
+  GstPad *pad;
+  guint32 overlay;
+  gint64 vblanks = -1;
+  gint fds[LATE_DMABUFS], i, frames = 0;
+  gsize size = 800 * 600 * 4;
+
+  for (i = 0; i < 8 && !vkms; i++) {
+    gchar *card = g_strdup_printf ("card%d", i);
+    gchar *d = card_driver (card);
+
+    if (g_str_equal (d, "vkms"))
+      vkms = g_strdup_printf ("/dev/dri/%s", card);
+    g_free (card);
+    g_free (d);
+  }
+  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  if (!vkms)
+    return;
+  legacy_fd = open (vkms, O_RDWR | O_CLOEXEC);
+  if (legacy_fd >= 0)
+    drmDropMaster (legacy_fd);
+  overlay = legacy_fd >= 0 ? overlay_plane (legacy_fd) : 0;
+  CHECK (overlay, "an overlay plane on vkms",
+      "none: is vkms loaded with enable_overlay=1?");
+  if (!overlay) {
+    if (legacy_fd >= 0)
+      close (legacy_fd);
+    g_free (vkms);
+    return;
+  }
+  before = resources_now ();
+  note ("legacy-larger: legacy API, overlay %u of vkms, 640x480 then 800x600 "
+      "from frame %d", overlay, LEGACY_CHANGE);
+  for (i = 0; i < LATE_DMABUFS; i++)
+    fds[i] = heap_alloc (size);
+  legacy_n = 0;
+
+  desc = g_strdup_printf ("appsrc name=src format=time caps=video/x-raw,"
+      "format=BGRx,width=640,height=480,framerate=60/1 ! dmaheapsink "
+      "name=sink device=%s atomic=false force-modesetting=true can-scale=false "
+      "plane-id=%u sync=false", vkms, overlay);
+  note ("  %s", desc);
+  pipe = gst_parse_launch (desc, NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, legacy_frame_arrives,
+      NULL, NULL);
+  gst_object_unref (pad);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  for (i = 0; i < LEGACY_FRAMES && fds[LATE_DMABUFS - 1] >= 0; i++) {
+    GstBuffer *buf = gst_buffer_new ();
+    gboolean large = i >= LEGACY_CHANGE;
+
+    if (i == LEGACY_CHANGE) {
+      GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+          "width=800,height=600,framerate=60/1");
+
+      g_object_set (src, "caps", caps, NULL);
+      gst_caps_unref (caps);
+    }
+    gst_buffer_append_memory (buf, gst_dmabuf_allocator_alloc (dmabuf,
+            dup (fds[i % LATE_DMABUFS]), large ? size : 640 * 480 * 4));
+    GST_BUFFER_PTS (buf) = gst_util_uint64_scale (i, GST_SECOND, 60);
+    GST_BUFFER_DURATION (buf) = GST_SECOND / 60;
+    g_signal_emit_by_name (src, "push-buffer", buf, &flow);
+    gst_buffer_unref (buf);
+  }
+  g_signal_emit_by_name (src, "end-of-stream", &flow);
+
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
+    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
+    g_clear_error (&err);
+    g_free (dbg);
+  } else {
+    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
+  }
+  if (msg)
+    gst_message_unref (msg);
+  get_stats (sink, &st);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  note ("  stats: shown %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
+      ", mode %dx%d", st.frames_shown, st.copies, st.display_width,
+      st.display_height);
+
+  CHECK (st.display_width == 800 && st.display_height == 600,
+      "an 800x600 mode at the end", "mode %dx%d", st.display_width,
+      st.display_height);
+  CHECK (st.frames_shown >= LEGACY_FRAMES && st.copies == 0,
+      "every frame shown, zero copies", "shown %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.copies);
+  /* from the 10th frame after the change to the last */
+  if (legacy_n == LEGACY_FRAMES) {
+    frames = LEGACY_FRAMES - 1 - (LEGACY_CHANGE + 10);
+    vblanks = legacy_arrived[LEGACY_FRAMES - 1]
+        - legacy_arrived[LEGACY_CHANGE + 10];
+  }
+  note ("  %d frames in %" G_GINT64_FORMAT " vblanks", frames, vblanks);
+  /* one vblank a frame, some slack for a slow guest; two is the bug */
+  CHECK (frames > 0 && vblanks < frames * 3 / 2, "one vblank a frame, not "
+      "two", "%d frames in %" G_GINT64_FORMAT " vblanks", frames, vblanks);
+
+  for (i = 0; i < LATE_DMABUFS; i++)
+    if (fds[i] >= 0)
+      close (fds[i]);
+  stats_clear (&st);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  gst_object_unref (dmabuf);
+  g_free (desc);
+  g_free (vkms);
+  check_nothing_left (&before);
+  close (legacy_fd);
+}
+
+/* ------------------------------------------------------------------------ */
 
 typedef struct
 {
@@ -2403,6 +2591,8 @@ static const DisplayCheck display_checks[] = {
   {"bounded", test_bounded_renegotiation, TRUE},
   /* vkms, the same boot: page-flip events after the sink's timeout */
   {"late-flip", test_late_flip, TRUE},
+  /* vkms with an overlay plane, the same boot */
+  {"legacy-larger", test_legacy_larger_mode, TRUE},
 };
 
 int
