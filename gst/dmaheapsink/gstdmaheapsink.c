@@ -614,6 +614,7 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 
   self->vinfo = vinfo;
   self->fourcc = fourcc;
+  gst_kms_move_to_plane (self, plane);
   self->plane = plane;
   if (self->atomic && !gst_kms_find_plane_props (self, self->planes[plane].id))
     goto no_plane_props;
@@ -1039,7 +1040,7 @@ static void
 gst_dma_heap_sink_init (GstDmaHeapSink * self)
 {
   self->fd = -1;
-  self->plane = -1;
+  self->plane = self->old_plane = -1;
   self->connector_id = DEFAULT_CONNECTOR_ID;
   self->plane_id = DEFAULT_PLANE_ID;
   self->force_modesetting = DEFAULT_FORCE_MODESETTING;

@@ -97,6 +97,11 @@ struct _GstDmaHeapSink
   guint32 fourcc;
   gint plane;                   /* index in planes, -1 before set_caps */
   GstKmsPlaneProps plane_props;
+  /* The plane new caps moved the frames from, still showing the last frame
+   * (-1: none): the next commit turns it off, and its frame goes back
+   * upstream (a copy: its dumb buffer is free) when that flip is done. */
+  gint old_plane;
+  GstKmsPlaneProps old_plane_props;
   drmModeModeInfo mode;
   gboolean modeset_pending;
   gboolean mode_set_by_us;

@@ -200,6 +200,49 @@ kms_atomic_add_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
   drmModeAtomicAddProperty (req, id, pp->crtc_h, dst->h);
 }
 
+/* New caps take frames to plane @plane: the one showing them now is turned
+ * off by the first commit on @plane (one shown before by none). */
+void
+gst_kms_move_to_plane (GstDmaHeapSink * self, gint plane)
+{
+  if (self->plane >= 0 && plane != self->plane && self->old_plane < 0
+      && (self->displayed_fb || self->pending_fb)) {
+    GST_INFO_OBJECT (self, "frames move from plane %u to plane %u: the first "
+        "turns off with the next commit", self->planes[self->plane].id,
+        self->planes[plane].id);
+    self->old_plane = self->plane;
+    self->old_plane_props = self->plane_props;
+  }
+  if (plane == self->old_plane)
+    self->old_plane = -1;
+}
+
+static void
+kms_atomic_disable_old_plane (GstDmaHeapSink * self, drmModeAtomicReq * req)
+{
+  guint32 id;
+
+  if (self->old_plane < 0)
+    return;
+  id = self->planes[self->old_plane].id;
+  drmModeAtomicAddProperty (req, id, self->old_plane_props.fb_id, 0);
+  drmModeAtomicAddProperty (req, id, self->old_plane_props.crtc_id, 0);
+}
+
+/* Legacy: the plane left is turned off before the first frame on the new
+ * one (a blocking SetPlane: its frame is off screen when it returns). */
+static void
+kms_legacy_disable_old_plane (GstDmaHeapSink * self)
+{
+  if (self->old_plane < 0)
+    return;
+  if (drmModeSetPlane (self->fd, self->planes[self->old_plane].id,
+          self->crtc_id, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+    GST_WARNING_OBJECT (self, "could not turn plane %u off: %s",
+        self->planes[self->old_plane].id, g_strerror (errno));
+  self->old_plane = -1;
+}
+
 gint
 gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
     const GstVideoRectangle * src, const GstVideoRectangle * dst, guint32 flags)
@@ -218,6 +261,7 @@ gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
     flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
   }
   kms_atomic_add_plane (self, req, fb_id, src, dst);
+  kms_atomic_disable_old_plane (self, req);
 
   ret = drmModeAtomicCommit (self->fd, req, flags, seq);
   if (ret)
@@ -334,6 +378,7 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
               DRM_MODE_ATOMIC_NONBLOCK));
       async = ret == 0;
     } else {
+      kms_legacy_disable_old_plane (self);
       ret = kms_legacy_commit (self, fb_id, fb_width, fb_height, src, dst,
           &async);
     }
@@ -353,6 +398,8 @@ gst_kms_show_fb (GstDmaHeapSink * self, GstBuffer * buf, guint32 fb_id,
     kms_flip_done (self);
   }
   self->flip_seq++;
+  /* the plane left is off once this flip is done */
+  self->old_plane = -1;
 
   if (self->modeset_pending) {
     self->committed_mode = self->mode;
@@ -422,12 +469,14 @@ gst_kms_restore_display (GstDmaHeapSink * self)
     GstVideoRectangle none = { 0, 0, 0, 0 };
 
     kms_atomic_add_plane (self, req, 0, &none, &none);
+    kms_atomic_disable_old_plane (self, req);
     if (drmModeAtomicCommit (self->fd, req, 0, NULL))
       GST_DEBUG_OBJECT (self, "disabling plane: %s", g_strerror (errno));
     drmModeAtomicFree (req);
   } else {
     drmModeSetPlane (self->fd, self->planes[self->plane].id, self->crtc_id,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    kms_legacy_disable_old_plane (self);
   }
 }
 

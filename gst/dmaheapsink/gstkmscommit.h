@@ -18,6 +18,9 @@ GstFlowReturn  gst_kms_wait_flip           (GstDmaHeapSink * self,
 
 GstFlowReturn  gst_kms_finish_flip         (GstDmaHeapSink * self);
 
+void           gst_kms_move_to_plane       (GstDmaHeapSink * self,
+                                            gint plane);
+
 gint           gst_kms_atomic_commit       (GstDmaHeapSink * self,
                                             guint32 fb_id,
                                             const GstVideoRectangle * src,

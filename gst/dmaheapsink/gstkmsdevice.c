@@ -688,7 +688,7 @@ gst_kms_device_free_output (GstDmaHeapSink * self)
     kms_plane_desc_clear (&self->planes[i]);
   g_clear_pointer (&self->planes, g_free);
   self->n_planes = 0;
-  self->plane = -1;
+  self->plane = self->old_plane = -1;
   g_clear_pointer (&self->modes, g_free);
   self->n_modes = 0;
   g_clear_pointer (&self->saved_crtc, drmModeFreeCrtc);

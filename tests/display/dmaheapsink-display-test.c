@@ -28,6 +28,8 @@
  *    no fatal EBUSY, no frame given back before the flip replacing it;
  *  - (--only legacy-larger, vkms) the legacy API on an overlay, a change
  *    to a larger mode: the background follows, one vblank a frame;
+ *  - (--only plane-switch, vkms) new caps moving the frames from the
+ *    overlay to the primary plane: the overlay turned off;
  *  - GStreamer's kmssink fed by dmaheapalloc: zero copies, the bars shown;
  *  - v4l2src io-mode=dmabuf-import from vivid, into the sink's pool and
  *    through dmaheapalloc: zero copies, vivid's picture on screen;
@@ -2560,6 +2562,181 @@ test_legacy_larger_mode (void)
   close (legacy_fd);
 }
 
+/* The first primary plane of the card open on @fd, 0 if none */
+static guint32
+primary_plane (gint fd)
+{
+  drmModePlaneResPtr res;
+  guint32 found = 0;
+  guint i;
+
+  drmSetClientCap (fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+  res = drmModeGetPlaneResources (fd);
+  for (i = 0; res && i < res->count_planes && !found; i++) {
+    guint64 type = 0;
+
+    if (object_property (fd, res->planes[i], DRM_MODE_OBJECT_PLANE, "type",
+            &type) && type == DRM_PLANE_TYPE_PRIMARY)
+      found = res->planes[i];
+  }
+  if (res)
+    drmModeFreePlaneResources (res);
+  return found;
+}
+
+typedef struct
+{
+  GstElement *filter;
+  guint32 to_plane;
+  gint n;
+} PlaneSwitch;
+
+/* at the 10th frame: the next ones 800x600 on @to_plane */
+static GstPadProbeReturn
+plane_switch_at_frame (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  PlaneSwitch *ps = data;
+
+  if (++ps->n == 10) {
+    GstElement *sink = gst_pad_get_parent_element (pad);
+    GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+        "width=800,height=600");
+
+    g_object_set (sink, "plane-id", ps->to_plane, NULL);
+    g_object_set (ps->filter, "caps", caps, NULL);
+    gst_caps_unref (caps);
+    gst_object_unref (sink);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The framebuffer plane @plane scans out (0: off) */
+static guint32
+plane_fb (gint fd, guint32 plane)
+{
+  drmModePlanePtr p = drmModeGetPlane (fd, plane);
+  guint32 fb = p ? p->fb_id : G_MAXUINT32;
+
+  if (p)
+    drmModeFreePlane (p);
+  return fb;
+}
+
+/* New caps that move the frames to another plane (vkms' overlay to its
+ * primary): the overlay must not go on showing the last frame it had
+ * (before: a copy of it, in a dumb buffer the sink then counted as free).
+ * Checked at EOS, the last frame on screen. */
+static void
+plane_switch (gboolean atomic)
+{
+  gchar *vkms = NULL, *desc;
+  guint32 overlay, primary, overlay_fb = G_MAXUINT32, primary_fb = 0;
+  PlaneSwitch ps = { NULL, 0, 0 };
+  GstElement *pipe, *sink;
+  Resources before;
+  GstMessage *msg;
+  Stats st = { 0, };
+  GstBus *bus;
+  GstPad *pad;
+  gint fd, i;
+
+  for (i = 0; i < 8 && !vkms; i++) {
+    gchar *card = g_strdup_printf ("card%d", i);
+    gchar *d = card_driver (card);
+
+    if (g_str_equal (d, "vkms"))
+      vkms = g_strdup_printf ("/dev/dri/%s", card);
+    g_free (card);
+    g_free (d);
+  }
+  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  if (!vkms)
+    return;
+  fd = open (vkms, O_RDWR | O_CLOEXEC);
+  if (fd >= 0)
+    drmDropMaster (fd);
+  overlay = fd >= 0 ? overlay_plane (fd) : 0;
+  primary = fd >= 0 ? primary_plane (fd) : 0;
+  CHECK (overlay && primary, "an overlay and a primary plane on vkms",
+      "overlay %u, primary %u: is vkms loaded with enable_overlay=1?",
+      overlay, primary);
+  if (!overlay || !primary) {
+    if (fd >= 0)
+      close (fd);
+    g_free (vkms);
+    return;
+  }
+  before = resources_now ();
+  current_part = atomic ? "atomic" : "legacy";
+  note ("plane-switch: 640x480 on overlay %u, then 800x600 on primary %u "
+      "from frame 10 (%s API)", overlay, primary, current_part);
+  desc = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=30 ! "
+      "capsfilter name=filter caps=video/x-raw,format=BGRx,width=640,"
+      "height=480 ! dmaheapsink name=sink device=%s atomic=%s "
+      "force-modesetting=true can-scale=false plane-id=%u sync=false", vkms,
+      atomic ? "true" : "false", overlay);
+  note ("  %s", desc);
+  pipe = gst_parse_launch (desc, NULL);
+  ps.filter = gst_bin_get_by_name (GST_BIN (pipe), "filter");
+  ps.to_plane = primary;
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  pad = gst_element_get_static_pad (sink, "sink");
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, plane_switch_at_frame,
+      &ps, NULL);
+  gst_object_unref (pad);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
+    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
+    g_clear_error (&err);
+    g_free (dbg);
+  } else {
+    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
+    overlay_fb = plane_fb (fd, overlay);
+    primary_fb = plane_fb (fd, primary);
+  }
+  if (msg)
+    gst_message_unref (msg);
+  get_stats (sink, &st);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  note ("  stats: shown %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
+      ", mode %dx%d; at EOS overlay fb %u, primary fb %u", st.frames_shown,
+      st.copies, st.display_width, st.display_height, overlay_fb, primary_fb);
+
+  CHECK (st.frames_shown >= 30, "all 30 frames shown", "shown %"
+      G_GUINT64_FORMAT, st.frames_shown);
+  CHECK (primary_fb != 0 && primary_fb != G_MAXUINT32,
+      "the primary plane shows the frames", "primary fb %u", primary_fb);
+  CHECK (overlay_fb == 0, "the overlay left is off", "overlay fb %u",
+      overlay_fb);
+
+  stats_clear (&st);
+  gst_object_unref (bus);
+  gst_object_unref (ps.filter);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (vkms);
+  check_nothing_left (&before);
+  current_part = NULL;
+  close (fd);
+}
+
+static void
+test_plane_switch (void)
+{
+  plane_switch (FALSE);
+  plane_switch (TRUE);
+}
+
 /* ------------------------------------------------------------------------ */
 
 typedef struct
@@ -2593,6 +2770,7 @@ static const DisplayCheck display_checks[] = {
   {"late-flip", test_late_flip, TRUE},
   /* vkms with an overlay plane, the same boot */
   {"legacy-larger", test_legacy_larger_mode, TRUE},
+  {"plane-switch", test_plane_switch, TRUE},
 };
 
 int
