@@ -143,10 +143,19 @@ static void dhe_contig_query(struct dma_heap_ext *heap,
 	info->free_bytes = gen_pool_avail(contig->pool);
 }
 
+static void dhe_contig_release_carveout(struct dhe_contig *contig);
+
+/* never visible, so no buffer: the carveout goes back at once, not at unload */
+static void dhe_contig_left_out(struct dma_heap_ext *heap)
+{
+	dhe_contig_release_carveout(heap->priv);
+}
+
 static const struct dhe_heap_ops dhe_contig_heap_ops = {
 	.allocate = dhe_contig_allocate,
 	.free = dhe_contig_free,
 	.query = dhe_contig_query,
+	.left_out = dhe_contig_left_out,
 };
 
 static int dhe_cmp_page_pfn(const void *a, const void *b)
@@ -295,13 +304,17 @@ free_blocks:
 	return ret;
 }
 
-void dhe_contig_heap_exit(void)
+/* Idempotent: a carveout given back when its heap was left out is gone. */
+static void dhe_contig_release_carveout(struct dhe_contig *contig)
 {
-	struct dhe_contig *contig = &dhe_contig;
-
 	if (!contig->pool)
 		return;
 	gen_pool_destroy(contig->pool);
 	dhe_contig_free_blocks(contig);
 	memset(contig, 0, sizeof(*contig));
+}
+
+void dhe_contig_heap_exit(void)
+{
+	dhe_contig_release_carveout(&dhe_contig);
 }

@@ -609,6 +609,8 @@ int dhe_heaps_publish(void)
 		       dhe_kernel_framework ? " in the kernel's framework" : "",
 		       ret);
 		list_del(&heap->node);
+		if (heap->ops->left_out)
+			heap->ops->left_out(heap);
 		kref_put(&heap->refcount, dhe_heap_free);
 	}
 	mutex_unlock(&dhe_heap_list_lock);

@@ -31,6 +31,8 @@ struct dhe_buffer;
  * @charge_off_reason: NULL when the heap's memory is charged to the
  *		allocating process's memory cgroup now, else why not; NULL
  *		op: never charged (memory set aside for devices)
+ * @left_out:	the heap could not be made visible and is dropped: give back
+ *		what it holds (no buffer exists); NULL if it holds nothing
  */
 struct dhe_heap_ops {
 	int (*allocate)(struct dma_heap_ext *heap, struct dhe_buffer *buffer);
@@ -38,6 +40,7 @@ struct dhe_heap_ops {
 	void (*query)(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 	u64 (*pool_bytes)(struct dma_heap_ext *heap);
 	const char *(*charge_off_reason)(struct dma_heap_ext *heap);
+	void (*left_out)(struct dma_heap_ext *heap);
 };
 
 /**
