@@ -14,6 +14,7 @@
 #include "gstkmscommit.h"
 #include "gstkmsdevice.h"
 #include "gstkmsdumb.h"
+#include "gstkmsoutput.h"
 
 #include <xf86drm.h>
 #include <xf86drmMode.h>
@@ -182,12 +183,10 @@ gst_kms_finish_flip (GstDmaHeapSink * self)
 /* ------------------------------------------------------------------------ */
 
 static void
-kms_atomic_add_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
-    guint32 fb_id, const GstVideoRectangle * src, const GstVideoRectangle * dst)
+kms_atomic_set_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
+    guint32 id, const GstKmsPlaneProps * pp, guint32 fb_id,
+    const GstVideoRectangle * src, const GstVideoRectangle * dst)
 {
-  const GstKmsPlaneProps *pp = &self->plane_props;
-  guint32 id = self->planes[self->plane].id;
-
   drmModeAtomicAddProperty (req, id, pp->fb_id, fb_id);
   drmModeAtomicAddProperty (req, id, pp->crtc_id, fb_id ? self->crtc_id : 0);
   drmModeAtomicAddProperty (req, id, pp->src_x, (guint64) src->x << 16);
@@ -198,6 +197,46 @@ kms_atomic_add_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
   drmModeAtomicAddProperty (req, id, pp->crtc_y, dst->y);
   drmModeAtomicAddProperty (req, id, pp->crtc_w, dst->w);
   drmModeAtomicAddProperty (req, id, pp->crtc_h, dst->h);
+}
+
+static void
+kms_atomic_add_plane (GstDmaHeapSink * self, drmModeAtomicReq * req,
+    guint32 fb_id, const GstVideoRectangle * src, const GstVideoRectangle * dst)
+{
+  kms_atomic_set_plane (self, req, self->planes[self->plane].id,
+      &self->plane_props, fb_id, src, dst);
+}
+
+/* A mode set with the frames on an overlay: the primary plane would keep
+ * what it showed, sized for the mode before (the kernel refuses a primary
+ * plane that no longer covers the CRTC): it shows a black background of
+ * the mode's size instead, as with the legacy API. A background replaced
+ * goes to @old. */
+static gboolean
+kms_atomic_add_background (GstDmaHeapSink * self, drmModeAtomicReq * req,
+    GstKmsDumb * old)
+{
+  GstVideoRectangle screen = { 0, 0, self->mode.hdisplay,
+    self->mode.vdisplay
+  };
+  GstKmsPlaneProps pp;
+  guint i;
+
+  if (self->planes[self->plane].type == DRM_PLANE_TYPE_PRIMARY)
+    return TRUE;
+  for (i = 0; i < self->n_planes; i++) {
+    if (self->planes[i].type == DRM_PLANE_TYPE_PRIMARY
+        && (self->planes[i].possible_crtcs & (1u << self->crtc_index)))
+      break;
+  }
+  if (i == self->n_planes
+      || !gst_kms_read_plane_props (self->fd, self->planes[i].id, &pp))
+    return TRUE;
+  if (!gst_kms_background_for_mode (self, &self->mode, old))
+    return FALSE;
+  kms_atomic_set_plane (self, req, self->planes[i].id, &pp,
+      self->background.fb_id, &screen, &screen);
+  return TRUE;
 }
 
 /* New caps take frames to plane @plane: the one showing them now is turned
@@ -249,6 +288,7 @@ gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
 {
   /* the number the page-flip event of this commit, if any, will carry */
   gpointer seq = GUINT_TO_POINTER (self->flip_seq + 1);
+  GstKmsDumb old_background = { 0, };
   drmModeAtomicReq *req = drmModeAtomicAlloc ();
   gint ret;
 
@@ -259,6 +299,10 @@ gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
         self->mode_blob);
     drmModeAtomicAddProperty (req, self->crtc_id, self->crtc_prop_active, 1);
     flags |= DRM_MODE_ATOMIC_ALLOW_MODESET;
+    if (!kms_atomic_add_background (self, req, &old_background)) {
+      drmModeAtomicFree (req);
+      return -ENOMEM;
+    }
   }
   kms_atomic_add_plane (self, req, fb_id, src, dst);
   kms_atomic_disable_old_plane (self, req);
@@ -267,6 +311,13 @@ gst_kms_atomic_commit (GstDmaHeapSink * self, guint32 fb_id,
   if (ret)
     ret = -errno;
   drmModeAtomicFree (req);
+  if (ret && !(flags & DRM_MODE_ATOMIC_TEST_ONLY) && old_background.fb_id) {
+    /* the old one is still on screen: keep it */
+    gst_kms_dumb_destroy (self, &self->background);
+    self->background = old_background;
+  } else {
+    gst_kms_dumb_destroy (self, &old_background);
+  }
 
   return ret;
 }

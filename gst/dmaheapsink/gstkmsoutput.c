@@ -82,20 +82,25 @@ unsupported_format:
 gboolean
 gst_kms_find_plane_props (GstDmaHeapSink * self, guint32 plane_id)
 {
-  GstKmsPlaneProps *pp = &self->plane_props;
+  return gst_kms_read_plane_props (self->fd, plane_id, &self->plane_props);
+}
+
+/* The atomic properties of plane @plane_id: FALSE when one is missing. */
+gboolean
+gst_kms_read_plane_props (gint fd, guint32 plane_id, GstKmsPlaneProps * pp)
+{
   guint32 obj = DRM_MODE_OBJECT_PLANE;
 
-  pp->fb_id = gst_kms_find_property (self->fd, plane_id, obj, "FB_ID", NULL);
-  pp->crtc_id =
-      gst_kms_find_property (self->fd, plane_id, obj, "CRTC_ID", NULL);
-  pp->src_x = gst_kms_find_property (self->fd, plane_id, obj, "SRC_X", NULL);
-  pp->src_y = gst_kms_find_property (self->fd, plane_id, obj, "SRC_Y", NULL);
-  pp->src_w = gst_kms_find_property (self->fd, plane_id, obj, "SRC_W", NULL);
-  pp->src_h = gst_kms_find_property (self->fd, plane_id, obj, "SRC_H", NULL);
-  pp->crtc_x = gst_kms_find_property (self->fd, plane_id, obj, "CRTC_X", NULL);
-  pp->crtc_y = gst_kms_find_property (self->fd, plane_id, obj, "CRTC_Y", NULL);
-  pp->crtc_w = gst_kms_find_property (self->fd, plane_id, obj, "CRTC_W", NULL);
-  pp->crtc_h = gst_kms_find_property (self->fd, plane_id, obj, "CRTC_H", NULL);
+  pp->fb_id = gst_kms_find_property (fd, plane_id, obj, "FB_ID", NULL);
+  pp->crtc_id = gst_kms_find_property (fd, plane_id, obj, "CRTC_ID", NULL);
+  pp->src_x = gst_kms_find_property (fd, plane_id, obj, "SRC_X", NULL);
+  pp->src_y = gst_kms_find_property (fd, plane_id, obj, "SRC_Y", NULL);
+  pp->src_w = gst_kms_find_property (fd, plane_id, obj, "SRC_W", NULL);
+  pp->src_h = gst_kms_find_property (fd, plane_id, obj, "SRC_H", NULL);
+  pp->crtc_x = gst_kms_find_property (fd, plane_id, obj, "CRTC_X", NULL);
+  pp->crtc_y = gst_kms_find_property (fd, plane_id, obj, "CRTC_Y", NULL);
+  pp->crtc_w = gst_kms_find_property (fd, plane_id, obj, "CRTC_W", NULL);
+  pp->crtc_h = gst_kms_find_property (fd, plane_id, obj, "CRTC_H", NULL);
 
   return pp->fb_id && pp->crtc_id && pp->src_x && pp->src_y && pp->src_w
       && pp->src_h && pp->crtc_x && pp->crtc_y && pp->crtc_w && pp->crtc_h;

@@ -17,6 +17,9 @@ gint      gst_kms_choose_plane        (GstDmaHeapSink * self,
                                        const GstVideoInfo * vinfo,
                                        guint32 fourcc);
 
+gboolean  gst_kms_read_plane_props    (gint fd, guint32 plane_id,
+                                      GstKmsPlaneProps * pp);
+
 gboolean  gst_kms_find_plane_props    (GstDmaHeapSink * self,
                                        guint32 plane_id);
 
