@@ -730,9 +730,20 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
   /* The sink holds two buffers (the frame on screen and the next): said
-   * with a pool when upstream wants one, alone otherwise. */
-  if (!need_pool)
+   * with a pool when upstream wants one, alone otherwise; and the heap the
+   * display wants as an allocator for upstream that allocates itself. */
+  if (!need_pool) {
+    gchar *heap = choose_heap (self, vinfo.size);
+    GstAllocator *allocator = heap ? gst_dma_heap_allocator_new (heap, NULL) :
+        NULL;
+
     gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);
+    if (allocator) {
+      gst_query_add_allocation_param (query, allocator, NULL);
+      gst_object_unref (allocator);
+    }
+    g_free (heap);
+  }
 
   if (need_pool) {
     GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();

@@ -22,6 +22,8 @@
 
 #include "dmaheaptest.h"
 
+#include <gst/dmaheap/dmaheap.h>
+
 #include <gst/video/video.h>
 
 #include <string.h>
@@ -268,6 +270,42 @@ GST_START_TEST (test_copied_frame_not_kept)
 
 GST_END_TEST;
 
+/* Upstream that allocates itself (need-pool FALSE) gets no pool, but is
+ * told the sink holds 2 buffers and given the allocator of the heap the
+ * display wants (dmaheapalloc heap=auto follows it). */
+GST_START_TEST (test_allocation_without_pool)
+{
+  GstBus *bus = gst_bus_new ();
+  GstHarness *h = sink_harness_new (bus);
+  GstCaps *caps = gst_caps_from_string ("video/x-raw,format=BGRx,"
+      "width=320,height=240");
+  GstQuery *query = gst_query_new_allocation (caps, FALSE);
+  GstBufferPool *pool = NULL;
+  GstAllocator *allocator = NULL;
+  guint size, min, max;
+
+  fail_unless (gst_pad_peer_query (h->srcpad, query));
+  fail_unless_equals_int (gst_query_get_n_allocation_pools (query), 1);
+  gst_query_parse_nth_allocation_pool (query, 0, &pool, &size, &min, &max);
+  fail_unless (pool == NULL);
+  fail_unless_equals_int (min, 2);
+  fail_unless (gst_query_get_n_allocation_params (query) >= 1,
+      "no allocator for upstream that allocates itself");
+  gst_query_parse_nth_allocation_param (query, 0, &allocator, NULL);
+  fail_unless (allocator && gst_dma_heap_allocator_get_heap_name (allocator),
+      "the allocator is not a heap's: %" GST_PTR_FORMAT, allocator);
+  g_print ("need-pool FALSE: heap %s\n",
+      gst_dma_heap_allocator_get_heap_name (allocator));
+
+  gst_object_unref (allocator);
+  gst_query_unref (query);
+  gst_caps_unref (caps);
+  sink_harness_free (h);
+  gst_object_unref (bus);
+}
+
+GST_END_TEST;
+
 static Suite *
 dmaheapsink_device_suite (void)
 {
@@ -279,6 +317,7 @@ dmaheapsink_device_suite (void)
   tcase_add_test (tc, test_caps_query_posts_nothing);
   tcase_add_test (tc, test_refused_caps_warn);
   tcase_add_test (tc, test_copied_frame_not_kept);
+  tcase_add_test (tc, test_allocation_without_pool);
 
   return s;
 }
