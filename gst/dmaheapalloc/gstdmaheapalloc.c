@@ -94,10 +94,8 @@ static guint signals[N_SIGNALS];
 
 struct _GstDmaHeapAlloc
 {
-  GstElement parent;
+  GstBaseTransform parent;
 
-  GstPad *sinkpad;
-  GstPad *srcpad;
   /* the pool's allocation-failed handler posted the error already */
   gint heap_error_posted;
 
@@ -117,7 +115,13 @@ struct _GstDmaHeapAlloc
   /* Streaming; the pools are also read (under the object lock) for stats */
   GstCaps *caps;
   GstVideoInfo info;
+  /* the heap whose memory may pass (`heap`, or the matching heap-rules
+   * rule); NULL: any heap's */
+  gchar *passable_heap;
+  /* downstream's last ALLOCATION answer (decide_allocation) */
   gboolean downstream_video_meta;
+  gchar *downstream_heap;
+  guint downstream_min_buffers;
   GstBufferPool *proposed_pool;
   GstBufferPool *copy_pool;
 };
@@ -134,7 +138,7 @@ static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
 
 #define gst_dma_heap_alloc_parent_class parent_class
 G_DEFINE_TYPE_WITH_CODE (GstDmaHeapAlloc, gst_dma_heap_alloc,
-    GST_TYPE_ELEMENT,
+    GST_TYPE_BASE_TRANSFORM,
     GST_DEBUG_CATEGORY_INIT (gst_dma_heap_alloc_debug, "dmaheapalloc", 0,
         "dma-buf heap allocation element"));
 
@@ -208,30 +212,14 @@ reset_streaming (GstDmaHeapAlloc * self)
   retire_pool (self, &self->proposed_pool);
   gst_clear_caps (&self->caps);
   gst_video_info_init (&self->info);
+  g_clear_pointer (&self->passable_heap, g_free);
   self->downstream_video_meta = FALSE;
+  g_clear_pointer (&self->downstream_heap, g_free);
+  self->downstream_min_buffers = 0;
 }
 
-/* The caps pushed downstream for input @caps: their DMA_DRM form when
- * downstream accepts it (GStreamer 1.24+), else @caps. */
-static GstCaps *
-output_caps (GstDmaHeapAlloc * self, GstCaps * caps)
-{
-  GstCaps *drm;
-
-  if (gst_dma_heap_caps_is_dma_drm (caps) || !gst_caps_is_fixed (caps))
-    return gst_caps_ref (caps);
-  drm = gst_dma_heap_caps_to_dma_drm (caps);
-  if (!gst_caps_is_empty (drm) &&
-      gst_pad_peer_query_accept_caps (self->srcpad, drm)) {
-    GST_DEBUG_OBJECT (self, "downstream takes %" GST_PTR_FORMAT, drm);
-    return drm;
-  }
-  gst_caps_unref (drm);
-
-  return gst_caps_ref (caps);
-}
-
-/* @caps and their other form: DMA_DRM (@to_dma_drm) or plain. */
+/* @caps and their other form: DMA_DRM (@to_dma_drm) or plain. On 1.22 there
+ * is no other form. */
 static GstCaps *
 with_other_form (GstCaps * caps, gboolean to_dma_drm)
 {
@@ -241,30 +229,14 @@ with_other_form (GstCaps * caps, gboolean to_dma_drm)
   return gst_caps_merge (gst_caps_copy (caps), other);
 }
 
-/* CAPS on either pad: what the other side's peer takes or makes, each
- * structure also in its other form, as buffers pass as plain caps or as
- * DMA_DRM caps. On 1.22 there is no other form: this is what proxying
- * caps does. */
-static gboolean
-caps_query (GstDmaHeapAlloc * self, GstPad * pad, GstQuery * query)
+/* Buffers pass as plain caps or as DMA_DRM caps: each structure also in its
+ * other form, DMA_DRM downstream, plain upstream. */
+static GstCaps *
+gst_dma_heap_alloc_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
 {
-  gboolean upstream_asks = pad == self->sinkpad;
-  GstPad *other = upstream_asks ? self->srcpad : self->sinkpad;
-  GstCaps *filter, *peer_filter = NULL, *peer, *tmpl, *result;
+  GstCaps *result = with_other_form (caps, direction == GST_PAD_SINK);
 
-  gst_query_parse_caps (query, &filter);
-  if (filter)
-    peer_filter = with_other_form (filter, upstream_asks);
-  peer = gst_pad_peer_query_caps (other, peer_filter);
-  tmpl = with_other_form (peer, !upstream_asks);
-  gst_caps_unref (peer);
-  /* raw video only, as the templates say (an unlinked peer answers ANY) */
-  peer = gst_pad_get_pad_template_caps (pad);
-  result = gst_caps_intersect (tmpl, peer);
-  gst_caps_unref (tmpl);
-  gst_caps_unref (peer);
-  if (peer_filter)
-    gst_caps_unref (peer_filter);
   if (filter) {
     GstCaps *tmp = gst_caps_intersect_full (filter, result,
         GST_CAPS_INTERSECT_FIRST);
@@ -272,84 +244,166 @@ caps_query (GstDmaHeapAlloc * self, GstPad * pad, GstQuery * query)
     gst_caps_unref (result);
     result = tmp;
   }
-  gst_query_set_caps_result (query, result);
-  gst_caps_unref (result);
 
-  return TRUE;
+  return result;
 }
 
-/* ACCEPT_CAPS from upstream: downstream takes them or their DMA_DRM form. */
-static gboolean
-accept_caps_query (GstDmaHeapAlloc * self, GstQuery * query)
+/* Downstream gets the DMA_DRM form of plain caps when it takes it
+ * (GStreamer 1.24+; what we push are dma-bufs), else the caps as they
+ * came. */
+static GstCaps *
+gst_dma_heap_alloc_fixate_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * othercaps)
 {
-  GstCaps *caps, *out;
-  gboolean ok;
+  if (direction == GST_PAD_SINK) {
+    if (!gst_dma_heap_caps_is_dma_drm (caps)) {
+      GstCaps *drm = gst_dma_heap_caps_to_dma_drm (caps);
 
-  gst_query_parse_accept_caps (query, &caps);
-  ok = gst_pad_peer_query_accept_caps (self->srcpad, caps);
-  if (!ok) {
-    out = output_caps (self, caps);
-    ok = out != caps;
-    gst_caps_unref (out);
+      if (!gst_caps_is_empty (drm) && gst_caps_can_intersect (drm, othercaps)) {
+        GST_DEBUG_OBJECT (trans, "downstream takes %" GST_PTR_FORMAT, drm);
+        gst_caps_unref (othercaps);
+        return drm;
+      }
+      gst_caps_unref (drm);
+    }
+    if (gst_caps_can_intersect (caps, othercaps)) {
+      gst_caps_unref (othercaps);
+      return gst_caps_ref (caps);
+    }
   }
-  gst_query_set_accept_caps_result (query, ok);
 
-  return TRUE;
+  return gst_caps_fixate (othercaps);
 }
 
-/* Asks downstream what it proposes for @caps: whether it handles
- * GstVideoMeta, the heap of its pool or allocator if that is a heap, and how
- * many buffers it holds. Returns the answered query, or NULL. */
-static GstQuery *
-query_downstream (GstDmaHeapAlloc * self, GstCaps * caps, gchar ** heap,
-    guint * min_buffers)
+/* GstBaseTransform asks downstream with need_pool TRUE; we never use
+ * downstream's pool (copies go into our own heap pool, the rest passes
+ * through), and a sink that builds a pool for such a query holds memory
+ * nobody uses. Ask with need_pool FALSE instead and answer the original
+ * query with what came back. */
+static GstPadProbeReturn
+ask_downstream_without_pool (GstPad * pad, GstPadProbeInfo * info,
+    gpointer user_data)
 {
-  GstCaps *out = output_caps (self, caps);
-  GstQuery *query = gst_query_new_allocation (out, TRUE);
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  GstQuery *ours;
+  GstCaps *caps;
+  gboolean need_pool;
   guint i;
 
-  gst_caps_unref (out);
-  *heap = NULL;
-  *min_buffers = 0;
+  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
+    return GST_PAD_PROBE_OK;
+  gst_query_parse_allocation (query, &caps, &need_pool);
+  if (!need_pool || !gst_query_is_writable (query))
+    return GST_PAD_PROBE_OK;
 
-  if (!gst_pad_peer_query (self->srcpad, query)) {
-    GST_DEBUG_OBJECT (self, "downstream did not answer the ALLOCATION query");
-    self->downstream_video_meta = FALSE;
-    gst_query_unref (query);
-    return NULL;
+  ours = gst_query_new_allocation (caps, FALSE);
+  if (!gst_pad_peer_query (pad, ours)) {
+    gst_query_unref (ours);
+    return GST_PAD_PROBE_DROP;
   }
+  for (i = 0; i < gst_query_get_n_allocation_pools (ours); i++) {
+    GstBufferPool *pool;
+    guint size, min, max;
 
-  self->downstream_video_meta =
+    gst_query_parse_nth_allocation_pool (ours, i, &pool, &size, &min, &max);
+    gst_query_add_allocation_pool (query, pool, size, min, max);
+    if (pool)
+      gst_object_unref (pool);
+  }
+  for (i = 0; i < gst_query_get_n_allocation_params (ours); i++) {
+    GstAllocator *allocator;
+    GstAllocationParams params;
+
+    gst_query_parse_nth_allocation_param (ours, i, &allocator, &params);
+    gst_query_add_allocation_param (query, allocator, &params);
+    if (allocator)
+      gst_object_unref (allocator);
+  }
+  for (i = 0; i < gst_query_get_n_allocation_metas (ours); i++) {
+    const GstStructure *params;
+    GType api = gst_query_parse_nth_allocation_meta (ours, i, &params);
+
+    gst_query_add_allocation_meta (query, api, params);
+  }
+  gst_query_unref (ours);
+
+  return GST_PAD_PROBE_HANDLED;
+}
+
+/* The heap whose memory may pass for @caps: the `heap` property, or the
+ * heap-rules rule for @caps; NULL when any heap's may. */
+static gchar *
+passable_heap_for_caps (GstDmaHeapAlloc * self, GstCaps * caps)
+{
+  gchar *heap = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (!g_str_equal (self->heap, DEFAULT_HEAP))
+    heap = g_strdup (self->heap);
+  else if (self->rules)
+    heap = g_strdup (gst_dma_heap_rules_match (self->rules, caps, NULL));
+  GST_OBJECT_UNLOCK (self);
+
+  return heap;
+}
+
+/* Downstream's answer (at new caps and after a RECONFIGURE): whether it
+ * handles GstVideoMeta, the heap of its pool or allocator if that is a
+ * heap, and how many buffers it holds. */
+static gboolean
+gst_dma_heap_alloc_decide_allocation (GstBaseTransform * trans,
+    GstQuery * query)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
+  gboolean video_meta;
+  gchar *heap = NULL;
+  guint min_buffers = 0, i;
+
+  video_meta =
       gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
   if (gst_query_get_n_allocation_pools (query) > 0) {
     GstBufferPool *pool = NULL;
 
-    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, min_buffers,
+    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, &min_buffers,
         NULL);
     if (pool && GST_IS_DMA_HEAP_BUFFER_POOL (pool)) {
       GstAllocator *alloc = gst_dma_heap_buffer_pool_get_allocator (pool);
 
       if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
-        *heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
+        heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
       gst_clear_object (&alloc);
     }
     gst_clear_object (&pool);
   }
 
-  for (i = 0; !*heap && i < gst_query_get_n_allocation_params (query); i++) {
+  for (i = 0; !heap && i < gst_query_get_n_allocation_params (query); i++) {
     GstAllocator *alloc = NULL;
 
     gst_query_parse_nth_allocation_param (query, i, &alloc, NULL);
     if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
-      *heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
+      heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
     gst_clear_object (&alloc);
   }
 
   GST_DEBUG_OBJECT (self, "downstream: video meta %d, heap %s, min %u",
-      self->downstream_video_meta, GST_STR_NULL (*heap), *min_buffers);
+      video_meta, GST_STR_NULL (heap), min_buffers);
 
-  return query;
+  /* a copy pool made for other answers is made again on the next copy */
+  if (video_meta != self->downstream_video_meta ||
+      min_buffers != self->downstream_min_buffers ||
+      g_strcmp0 (heap, self->downstream_heap) != 0)
+    retire_pool (self, &self->copy_pool);
+  self->downstream_video_meta = video_meta;
+  self->downstream_min_buffers = min_buffers;
+  g_free (self->downstream_heap);
+  self->downstream_heap = heap;
+
+  /* the base class keeps no pool: ours is made when a copy needs it */
+  while (gst_query_get_n_allocation_pools (query) > 0)
+    gst_query_remove_nth_allocation_pool (query, 0);
+
+  return TRUE;
 }
 
 /* The heap for @caps (see the element's description); NULL after posting an
@@ -500,17 +554,18 @@ config_failed:
 }
 
 static gboolean
-gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self, GstQuery * query)
+gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
+    GstQuery * decide_query, GstQuery * query)
 {
-  GstQuery *dquery;
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
   GstCaps *caps;
   GstVideoInfo info;
   GstBufferPool *pool = NULL;
   GstAllocator *allocator = NULL;
   GstAllocationParams params;
   gboolean need_pool;
-  gchar *downstream_heap, *heap;
-  guint min_buffers, i;
+  gchar *heap;
+  guint i;
 
   gst_query_parse_allocation (query, &caps, &need_pool);
   if (!caps)
@@ -518,37 +573,34 @@ gst_dma_heap_alloc_propose_allocation (GstDmaHeapAlloc * self, GstQuery * query)
   if (!gst_dma_heap_video_info_from_caps (&info, caps, NULL))
     goto wrong_caps;
 
-  dquery = query_downstream (self, caps, &downstream_heap, &min_buffers);
-
-  heap = select_heap (self, caps, downstream_heap);
-  g_free (downstream_heap);
+  heap = select_heap (self, caps, self->downstream_heap);
   if (!heap)
-    goto failed;
+    return FALSE;
 
   /* A pool whenever we can: only heap buffers pass through without a copy.
    * GstVideoMeta always: a producer may need its own strides (V4L2), and a
    * layout downstream cannot take is copied into ours. */
-  pool = make_pool (self, caps, &info, heap, min_buffers, TRUE, &allocator);
+  pool = make_pool (self, caps, &info, heap, self->downstream_min_buffers,
+      TRUE, &allocator);
   g_free (heap);
   if (!pool)
-    goto failed;
+    return FALSE;
 
   gst_allocation_params_init (&params);
   gst_query_add_allocation_param (query, allocator, &params);
-  gst_query_add_allocation_pool (query, pool, info.size, min_buffers, 0);
+  gst_query_add_allocation_pool (query, pool, info.size,
+      self->downstream_min_buffers, 0);
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
   /* Buffers pass through: downstream's other metas are fine too. */
-  if (dquery) {
-    for (i = 0; i < gst_query_get_n_allocation_metas (dquery); i++) {
-      const GstStructure *meta_params;
-      GType api = gst_query_parse_nth_allocation_meta (dquery, i,
-          &meta_params);
+  for (i = 0; decide_query && i < gst_query_get_n_allocation_metas
+      (decide_query); i++) {
+    const GstStructure *meta_params;
+    GType api = gst_query_parse_nth_allocation_meta (decide_query, i,
+        &meta_params);
 
-      if (api != GST_VIDEO_META_API_TYPE)
-        gst_query_add_allocation_meta (query, api, meta_params);
-    }
-    gst_query_unref (dquery);
+    if (api != GST_VIDEO_META_API_TYPE)
+      gst_query_add_allocation_meta (query, api, meta_params);
   }
 
   retire_pool (self, &self->proposed_pool);
@@ -574,34 +626,21 @@ wrong_caps:
         "video: %" GST_PTR_FORMAT, caps);
     return FALSE;
   }
-failed:
-  {
-    if (dquery)
-      gst_query_unref (dquery);
-    return FALSE;
-  }
 }
 
 /* Makes the pool buffers are copied into; FALSE after posting an error. */
 static gboolean
 setup_copy_pool (GstDmaHeapAlloc * self)
 {
-  GstQuery *dquery;
   GstBufferPool *pool;
-  gchar *downstream_heap, *heap;
-  guint min_buffers;
+  gchar *heap;
 
-  dquery = query_downstream (self, self->caps, &downstream_heap, &min_buffers);
-  if (dquery)
-    gst_query_unref (dquery);
-
-  heap = select_heap (self, self->caps, downstream_heap);
-  g_free (downstream_heap);
+  heap = select_heap (self, self->caps, self->downstream_heap);
   if (!heap)
     return FALSE;
 
-  pool = make_pool (self, self->caps, &self->info, heap, min_buffers,
-      self->downstream_video_meta, NULL);
+  pool = make_pool (self, self->caps, &self->info, heap,
+      self->downstream_min_buffers, self->downstream_video_meta, NULL);
   if (!pool) {
     g_free (heap);
     return FALSE;
@@ -640,9 +679,19 @@ buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
 
   if (n == 0)
     return FALSE;
-  for (i = 0; i < n; i++)
-    if (!gst_is_dma_heap_memory (gst_buffer_peek_memory (buffer, i)))
+  for (i = 0; i < n; i++) {
+    GstMemory *mem = gst_buffer_peek_memory (buffer, i);
+
+    if (!gst_is_dma_heap_memory (mem))
       return FALSE;
+    if (self->passable_heap && !g_str_equal (self->passable_heap,
+            gst_dma_heap_allocator_get_heap_name (mem->allocator))) {
+      GST_LOG_OBJECT (self, "memory of heap %s, not %s",
+          gst_dma_heap_allocator_get_heap_name (mem->allocator),
+          self->passable_heap);
+      return FALSE;
+    }
+  }
 
   /* Downstream without GstVideoMeta reads the default layout. */
   meta = gst_buffer_get_video_meta (buffer);
@@ -660,33 +709,33 @@ buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
   return TRUE;
 }
 
+/* The copy has its own layout (its pool's GstVideoMeta); every other meta
+ * is copied (the base class leaves out those of the memory). */
 static gboolean
-copy_meta (GstBuffer * inbuf, GstMeta ** meta, gpointer user_data)
+gst_dma_heap_alloc_transform_meta (GstBaseTransform * trans,
+    GstBuffer * outbuf, GstMeta * meta, GstBuffer * inbuf)
 {
-  GstBuffer *outbuf = user_data;
-  const GstMetaInfo *info = (*meta)->info;
-  GstMetaTransformCopy copy = { FALSE, 0, -1 };
-
-  /* The copy has its own layout, and memory metas describe the old memory */
-  if (info->api == GST_VIDEO_META_API_TYPE ||
-      gst_meta_api_type_has_tag (info->api,
-          g_quark_from_static_string (GST_META_TAG_MEMORY_STR)))
-    return TRUE;
-
-  if (info->transform_func)
-    info->transform_func (outbuf, *meta, inbuf, _gst_meta_transform_copy,
-        &copy);
-
-  return TRUE;
+  return meta->info->api != GST_VIDEO_META_API_TYPE;
 }
 
+/* Heap buffers downstream can read pass as they are (the output buffer is
+ * the input); the others get a buffer of our heap pool, which transform()
+ * fills. */
 static GstFlowReturn
-copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf, GstBuffer ** outbuf)
+gst_dma_heap_alloc_prepare_output_buffer (GstBaseTransform * trans,
+    GstBuffer * inbuf, GstBuffer ** outbuf)
 {
-  GstVideoFrame in_frame, out_frame;
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
   GstBuffer *out = NULL;
   GstFlowReturn ret;
-  gboolean copied;
+
+  if (buffer_is_passable (self, inbuf)) {
+    GST_OBJECT_LOCK (self);
+    self->passthrough++;
+    GST_OBJECT_UNLOCK (self);
+    *outbuf = inbuf;
+    return GST_FLOW_OK;
+  }
 
   if (!self->copy_pool && !setup_copy_pool (self))
     return GST_FLOW_ERROR;
@@ -698,21 +747,7 @@ copy_into_heap (GstDmaHeapAlloc * self, GstBuffer * inbuf, GstBuffer ** outbuf)
   if (ret != GST_FLOW_OK)
     goto acquire_failed;
 
-  if (!gst_video_frame_map (&in_frame, &self->info, inbuf, GST_MAP_READ))
-    goto map_in_failed;
-  if (!gst_video_frame_map (&out_frame, &self->info, out, GST_MAP_WRITE)) {
-    gst_video_frame_unmap (&in_frame);
-    goto map_out_failed;
-  }
-  copied = gst_video_frame_copy (&out_frame, &in_frame);
-  gst_video_frame_unmap (&out_frame);
-  gst_video_frame_unmap (&in_frame);
-  if (!copied)
-    goto copy_failed;
-
-  gst_buffer_copy_into (out, inbuf,
-      GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
-  gst_buffer_foreach_meta (inbuf, copy_meta, out);
+  GST_BASE_TRANSFORM_CLASS (parent_class)->copy_metadata (trans, inbuf, out);
   *outbuf = out;
 
   return GST_FLOW_OK;
@@ -733,89 +768,87 @@ acquire_failed:
     g_free (heap);
     return ret;
   }
+}
+
+static GstFlowReturn
+gst_dma_heap_alloc_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
+  GstVideoFrame in_frame, out_frame;
+  gboolean copied;
+
+  /* passed through (prepare_output_buffer) */
+  if (outbuf == inbuf)
+    return GST_FLOW_OK;
+
+  if (!gst_video_frame_map (&in_frame, &self->info, inbuf, GST_MAP_READ))
+    goto map_in_failed;
+  if (!gst_video_frame_map (&out_frame, &self->info, outbuf, GST_MAP_WRITE)) {
+    gst_video_frame_unmap (&in_frame);
+    goto map_out_failed;
+  }
+  copied = gst_video_frame_copy (&out_frame, &in_frame);
+  gst_video_frame_unmap (&out_frame);
+  gst_video_frame_unmap (&in_frame);
+  if (!copied)
+    goto copy_failed;
+
+  GST_OBJECT_LOCK (self);
+  self->copies++;
+  GST_OBJECT_UNLOCK (self);
+
+  return GST_FLOW_OK;
+
+  /* ERRORS */
 map_in_failed:
   {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Could not read the incoming frame"),
         ("%" GST_PTR_FORMAT " does not map as %" GST_PTR_FORMAT, inbuf,
             self->caps));
-    gst_buffer_unref (out);
     return GST_FLOW_ERROR;
   }
 map_out_failed:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
         ("Could not map a heap buffer for writing"), (NULL));
-    gst_buffer_unref (out);
     return GST_FLOW_ERROR;
   }
 copy_failed:
   {
     GST_ELEMENT_ERROR (self, STREAM, FAILED,
         ("Could not copy the frame into heap memory"), (NULL));
-    gst_buffer_unref (out);
     return GST_FLOW_ERROR;
   }
 }
 
-static GstFlowReturn
-gst_dma_heap_alloc_chain (GstPad * pad, GstObject * parent, GstBuffer * buf)
-{
-  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
-  GstBuffer *out = NULL;
-  GstFlowReturn ret;
-
-  if (!self->caps)
-    goto not_negotiated;
-
-  if (buffer_is_passable (self, buf)) {
-    GST_OBJECT_LOCK (self);
-    self->passthrough++;
-    GST_OBJECT_UNLOCK (self);
-    return gst_pad_push (self->srcpad, buf);
-  }
-
-  ret = copy_into_heap (self, buf, &out);
-  gst_buffer_unref (buf);
-  if (ret != GST_FLOW_OK)
-    return ret;
-
-  GST_OBJECT_LOCK (self);
-  self->copies++;
-  GST_OBJECT_UNLOCK (self);
-
-  return gst_pad_push (self->srcpad, out);
-
-  /* ERRORS */
-not_negotiated:
-  {
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, (NULL),
-        ("a buffer arrived before caps"));
-    gst_buffer_unref (buf);
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-}
-
 static gboolean
-gst_dma_heap_alloc_set_caps (GstDmaHeapAlloc * self, GstCaps * caps)
+gst_dma_heap_alloc_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
 {
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
   GstVideoInfo info;
   GError *err = NULL;
 
-  if (!gst_dma_heap_video_info_from_caps (&info, caps, &err))
+  if (!gst_dma_heap_video_info_from_caps (&info, incaps, &err))
     goto wrong_caps;
 
-  if (self->caps && gst_caps_is_equal (caps, self->caps))
+  if (self->caps && gst_caps_is_equal (incaps, self->caps))
     return TRUE;
 
-  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT, caps);
+  GST_DEBUG_OBJECT (self, "caps %" GST_PTR_FORMAT " -> %" GST_PTR_FORMAT,
+      incaps, outcaps);
 
   /* New caps, new pools: upstream queries again for its own, the copy pool
-   * is made on the next copy. */
+   * is made on the next copy. The proposed pool is stopped too: its
+   * buffers are freed as they come back. */
   retire_pool (self, &self->copy_pool);
   retire_pool (self, &self->proposed_pool);
-  gst_caps_replace (&self->caps, caps);
+  gst_caps_replace (&self->caps, incaps);
   self->info = info;
+  g_free (self->passable_heap);
+  self->passable_heap = passable_heap_for_caps (self, incaps);
 
   return TRUE;
 
@@ -823,38 +856,18 @@ gst_dma_heap_alloc_set_caps (GstDmaHeapAlloc * self, GstCaps * caps)
 wrong_caps:
   {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", err->message),
-        ("caps %" GST_PTR_FORMAT, caps));
+        ("caps %" GST_PTR_FORMAT, incaps));
     g_error_free (err);
     return FALSE;
   }
 }
 
 static gboolean
-gst_dma_heap_alloc_sink_event (GstPad * pad, GstObject * parent,
-    GstEvent * event)
+gst_dma_heap_alloc_sink_event (GstBaseTransform * trans, GstEvent * event)
 {
-  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_CAPS:{
-      GstCaps *caps, *out;
-
-      gst_event_parse_caps (event, &caps);
-      if (!gst_dma_heap_alloc_set_caps (self, caps)) {
-        gst_event_unref (event);
-        return FALSE;
-      }
-      out = output_caps (self, caps);
-      if (out != caps) {
-        GstEvent *drm = gst_event_new_caps (out);
-
-        gst_event_set_seqnum (drm, gst_event_get_seqnum (event));
-        gst_event_unref (event);
-        event = drm;
-      }
-      gst_caps_unref (out);
-      break;
-    }
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP:{
       /* Flushing wakes a copy waiting for a free buffer. FLUSH_START comes
@@ -876,37 +889,7 @@ gst_dma_heap_alloc_sink_event (GstPad * pad, GstObject * parent,
       break;
   }
 
-  return gst_pad_event_default (pad, parent, event);
-}
-
-static gboolean
-gst_dma_heap_alloc_sink_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
-{
-  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
-
-  switch (GST_QUERY_TYPE (query)) {
-    case GST_QUERY_ALLOCATION:
-      return gst_dma_heap_alloc_propose_allocation (self, query);
-    case GST_QUERY_CAPS:
-      return caps_query (self, pad, query);
-    case GST_QUERY_ACCEPT_CAPS:
-      return accept_caps_query (self, query);
-    default:
-      return gst_pad_query_default (pad, parent, query);
-  }
-}
-
-static gboolean
-gst_dma_heap_alloc_src_query (GstPad * pad, GstObject * parent,
-    GstQuery * query)
-{
-  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (parent);
-
-  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS)
-    return caps_query (self, pad, query);
-
-  return gst_pad_query_default (pad, parent, query);
+  return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
 /* Checks the settings before any data flows; FALSE after posting an
@@ -953,44 +936,43 @@ failed:
   }
 }
 
+/* The settings are checked before any data flows: a heap that is not
+ * there fails the state change to READY. */
 static GstStateChangeReturn
 gst_dma_heap_alloc_change_state (GstElement * element,
     GstStateChange transition)
 {
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (element);
-  GstStateChangeReturn ret;
 
-  switch (transition) {
-    case GST_STATE_CHANGE_NULL_TO_READY:
-      if (!gst_dma_heap_alloc_check_settings (self))
-        return GST_STATE_CHANGE_FAILURE;
-      break;
-    case GST_STATE_CHANGE_READY_TO_PAUSED:
-      GST_OBJECT_LOCK (self);
-      self->copies = 0;
-      self->passthrough = 0;
-      self->retired_allocations = 0;
-      self->retired_fd_renewals = 0;
-      self->retired_fence_waits = 0;
-      GST_OBJECT_UNLOCK (self);
-      break;
-    default:
-      break;
-  }
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
+      !gst_dma_heap_alloc_check_settings (self))
+    return GST_STATE_CHANGE_FAILURE;
 
-  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
-    return ret;
+  return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+}
 
-  switch (transition) {
-    case GST_STATE_CHANGE_PAUSED_TO_READY:
-      reset_streaming (self);
-      break;
-    default:
-      break;
-  }
+static gboolean
+gst_dma_heap_alloc_start (GstBaseTransform * trans)
+{
+  GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
 
-  return ret;
+  GST_OBJECT_LOCK (self);
+  self->copies = 0;
+  self->passthrough = 0;
+  self->retired_allocations = 0;
+  self->retired_fd_renewals = 0;
+  self->retired_fence_waits = 0;
+  GST_OBJECT_UNLOCK (self);
+
+  return TRUE;
+}
+
+static gboolean
+gst_dma_heap_alloc_stop (GstBaseTransform * trans)
+{
+  reset_streaming (GST_DMA_HEAP_ALLOC (trans));
+
+  return TRUE;
 }
 
 static GstStructure *
@@ -1145,6 +1127,7 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
 {
   GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
 
   gobject_class->set_property = gst_dma_heap_alloc_set_property;
   gobject_class->get_property = gst_dma_heap_alloc_get_property;
@@ -1263,26 +1246,35 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
 
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_change_state);
+
+  trans_class->start = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_start);
+  trans_class->stop = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_stop);
+  trans_class->transform_caps =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_transform_caps);
+  trans_class->fixate_caps = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_fixate_caps);
+  trans_class->set_caps = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_set_caps);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_sink_event);
+  trans_class->propose_allocation =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_propose_allocation);
+  trans_class->decide_allocation =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_decide_allocation);
+  trans_class->prepare_output_buffer =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_prepare_output_buffer);
+  trans_class->transform_meta =
+      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_transform_meta);
+  trans_class->transform = GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_transform);
 }
 
 static void
 gst_dma_heap_alloc_init (GstDmaHeapAlloc * self)
 {
-  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
-  gst_pad_set_chain_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_chain));
-  gst_pad_set_event_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_sink_event));
-  gst_pad_set_query_function (self->sinkpad,
-      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_sink_query));
-  GST_PAD_SET_PROXY_CAPS (self->sinkpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+  GstBaseTransform *trans = GST_BASE_TRANSFORM (self);
 
-  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
-  gst_pad_set_query_function (self->srcpad,
-      GST_DEBUG_FUNCPTR (gst_dma_heap_alloc_src_query));
-  GST_PAD_SET_PROXY_CAPS (self->srcpad);
-  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+  /* a GAP buffer passes or is copied as it is */
+  gst_base_transform_set_gap_aware (trans, TRUE);
+  gst_pad_add_probe (GST_BASE_TRANSFORM_SRC_PAD (trans),
+      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, ask_downstream_without_pool, NULL,
+      NULL);
 
   self->heap = g_strdup (DEFAULT_HEAP);
   gst_video_info_init (&self->info);

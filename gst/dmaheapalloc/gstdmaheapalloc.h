@@ -10,11 +10,12 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
 
 G_BEGIN_DECLS
 
 #define GST_TYPE_DMA_HEAP_ALLOC (gst_dma_heap_alloc_get_type ())
 G_DECLARE_FINAL_TYPE (GstDmaHeapAlloc, gst_dma_heap_alloc, GST,
-    DMA_HEAP_ALLOC, GstElement);
+    DMA_HEAP_ALLOC, GstBaseTransform);
 
 G_END_DECLS

@@ -13,6 +13,9 @@
  * from them fails, which exercises the allocation-failure path. The data
  * path on real heaps is dmaheapalloc-heap.c. */
 
+/* memfd_create() */
+#define _GNU_SOURCE
+
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -20,6 +23,7 @@
 #include "dmaheaptest.h"
 
 #include <string.h>
+#include <sys/mman.h>
 
 static const gchar *fake_names[] = { "linux,cma", "system", NULL };
 
@@ -521,6 +525,154 @@ GST_START_TEST (test_no_fd_leak)
 
 GST_END_TEST;
 
+/* A buffer whose memory is a memfd wrapped by @heap's allocator: heap
+ * memory as far as the element can tell, with no heap behind it. With
+ * @odd_stride its NV12 planes have a 384-byte stride, told by a
+ * GstVideoMeta. */
+static GstBuffer *
+fake_heap_buffer (const gchar * heap, gboolean odd_stride)
+{
+  GstAllocator *alloc = gst_dma_heap_allocator_new (heap, NULL);
+  gsize offset[GST_VIDEO_MAX_PLANES] = { 0, 384 * 240 };
+  gint stride[GST_VIDEO_MAX_PLANES] = { 384, 384 };
+  gsize size = odd_stride ? 384 * 360 : 320 * 240 * 3 / 2;
+  gint fd = memfd_create ("fake-heap-buffer", MFD_CLOEXEC);
+  GstBuffer *buf = gst_buffer_new ();
+
+  fail_unless (alloc != NULL);
+  fail_unless (fd >= 0 && ftruncate (fd, size) == 0);
+  gst_buffer_append_memory (buf, gst_fd_allocator_alloc (alloc, fd, size,
+          GST_FD_MEMORY_FLAG_NONE));
+  if (odd_stride)
+    gst_buffer_add_video_meta_full (buf, GST_VIDEO_FRAME_FLAG_NONE,
+        GST_VIDEO_FORMAT_NV12, 320, 240, 2, offset, stride);
+  gst_object_unref (alloc);
+
+  return buf;
+}
+
+static guint64
+stats_passthrough (GstElement * e)
+{
+  GstStructure *s;
+  guint64 v = G_MAXUINT64;
+
+  g_object_get (e, "stats", &s, NULL);
+  fail_unless (gst_structure_get_uint64 (s, "passthrough", &v));
+  gst_structure_free (s);
+
+  return v;
+}
+
+/* Pushes @in; TRUE when it came out as it was (passed through). A copy
+ * fails here (the fake heaps cannot allocate): not passed either. */
+static gboolean
+passes_through (GstHarness * h, GstBuffer * in)
+{
+  GstBuffer *out = NULL;
+  gboolean passed;
+
+  if (gst_harness_push (h, gst_buffer_ref (in)) == GST_FLOW_OK)
+    out = gst_harness_try_pull (h);
+  passed = out == in;
+  if (out)
+    gst_buffer_unref (out);
+  gst_buffer_unref (in);
+
+  return passed;
+}
+
+/* Issue 24 item 9: memory of a heap that `heap` or `heap-rules` exclude is
+ * copied, not passed through; with neither, any heap's memory passes. */
+GST_START_TEST (test_excluded_heap_copied)
+{
+  const gchar *settings[][2] = {
+    {"heap", "system"},
+    {"heap-rules", "video/x-raw,format=NV12:system"},
+  };
+  GstHarness *h;
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (settings); i++) {
+    h = gst_harness_new ("dmaheapalloc");
+    gst_harness_set (h, "dmaheapalloc", settings[i][0], settings[i][1], NULL);
+    gst_harness_set_src_caps_str (h, NV12_CAPS);
+    fail_unless (passes_through (h, fake_heap_buffer ("system", FALSE)),
+        "%s=%s: system memory copied", settings[i][0], settings[i][1]);
+    fail_if (passes_through (h, fake_heap_buffer ("linux,cma", FALSE)),
+        "%s=%s: linux,cma memory passed through", settings[i][0],
+        settings[i][1]);
+    fail_unless_equals_uint64 (stats_passthrough (h->element), 1);
+    gst_harness_teardown (h);
+  }
+
+  h = gst_harness_new ("dmaheapalloc");
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  fail_unless (passes_through (h, fake_heap_buffer ("linux,cma", FALSE)));
+  fail_unless (passes_through (h, fake_heap_buffer ("system", FALSE)));
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+/* Issue 24 item 9: after a RECONFIGURE the element reads downstream's
+ * GstVideoMeta support again: a layout downstream could not read before,
+ * it now passes. */
+GST_START_TEST (test_reconfigure_rereads_video_meta)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  fail_if (passes_through (h, fake_heap_buffer ("system", TRUE)));
+
+  gst_harness_add_propose_allocation_meta (h, GST_VIDEO_META_API_TYPE, NULL);
+  gst_harness_push_upstream_event (h, gst_event_new_reconfigure ());
+  fail_unless (passes_through (h, fake_heap_buffer ("system", TRUE)));
+  fail_unless_equals_uint64 (stats_passthrough (h->element), 1);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
+static GstPadProbeReturn
+count_allocation_queries (GstPad * pad, GstPadProbeInfo * info, guint * counts)
+{
+  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
+  gboolean need_pool;
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_ALLOCATION) {
+    gst_query_parse_allocation (query, NULL, &need_pool);
+    counts[need_pool ? 1 : 0]++;
+  }
+
+  return GST_PAD_PROBE_OK;
+}
+
+/* Issue 24 item 9: the element allocates its own buffers, so it asks
+ * downstream with need_pool FALSE (a sink then builds no pool nobody
+ * uses), at caps, at a copy and when upstream asks it. */
+GST_START_TEST (test_downstream_asked_without_pool)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  guint counts[2] = { 0, 0 };
+  gchar *heap;
+
+  gst_pad_add_probe (h->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      (GstPadProbeCallback) count_allocation_queries, counts, NULL);
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  gst_harness_push (h, gst_buffer_new_allocate (NULL, 320 * 240 * 3 / 2, NULL));
+  heap = query_heap (h, NV12_CAPS, NULL);
+  g_free (heap);
+
+  fail_unless (counts[0] + counts[1] > 0, "downstream never asked");
+  fail_unless_equals_int (counts[1], 0);
+
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 #if GST_CHECK_VERSION(1, 24, 0)
 #define NV12_DMA_DRM_CAPS "video/x-raw(memory:DMABuf),format=DMA_DRM," \
     "drm-format=NV12,width=320,height=240,framerate=30/1"
@@ -603,6 +755,9 @@ dmaheapalloc_suite (void)
   tcase_add_test (tc, test_memory_per_plane);
   tcase_add_test (tc, test_not_video);
   tcase_add_test (tc, test_copy_allocation_fails);
+  tcase_add_test (tc, test_excluded_heap_copied);
+  tcase_add_test (tc, test_reconfigure_rereads_video_meta);
+  tcase_add_test (tc, test_downstream_asked_without_pool);
 #if GST_CHECK_VERSION(1, 24, 0)
   tcase_add_test (tc, test_dma_drm_caps);
 #endif
