@@ -16,8 +16,12 @@
  * (GstDmaHeapBufferPool) and its heap's allocator, so a producer that
  * takes the offer — videotestsrc, V4L2 elements in dmabuf-import mode —
  * writes straight into heap memory, and those buffers pass through
- * untouched. A buffer that is not heap memory is copied into a heap buffer.
- * The `stats` property tells which happened how often.
+ * untouched. A buffer that is not heap memory is copied into a heap buffer,
+ * and so is one downstream cannot read (a layout of its own and no
+ * GstVideoMeta downstream, read again at each RECONFIGURE) or one of
+ * another heap than `heap` names, or the `heap-rules` rule for the stream
+ * (`heap=auto` without a matching rule takes any heap's memory). The
+ * `stats` property tells which happened how often.
  *
  * The heap is the `heap` property, or with `heap=auto` (the default): the
  * first rule of `heap-rules` whose caps contain the stream's caps; else the
@@ -61,15 +65,17 @@
 
 #include "gstdmaheapalloc.h"
 #include "gstdmaheapallocelements.h"
+#include "gstdmaheapallocdownstream.h"
+#include "gstdmaheapallocpools.h"
+#include "gstdmaheapallocsettings.h"
 
 #include <gst/video/video.h>
-
 #include <gst/dmaheap/dmaheap.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_alloc_debug);
 #define GST_CAT_DEFAULT gst_dma_heap_alloc_debug
 
-#define DEFAULT_HEAP "auto"
+#define DEFAULT_HEAP GST_DMA_HEAP_ALLOC_AUTO
 #define DEFAULT_MEMORY_PER_PLANE FALSE
 #define STATS_NAME "GstDmaHeapAllocStats"
 
@@ -96,34 +102,22 @@ struct _GstDmaHeapAlloc
 {
   GstBaseTransform parent;
 
+  GstDmaHeapAllocSettings settings;
+  GstDmaHeapAllocPools pools;
   /* the pool's allocation-failed handler posted the error already */
   gint heap_error_posted;
 
-  /* Properties and stats, under the object lock */
-  gchar *heap;
-  gchar *rules_str;
-  GstDmaHeapRules *rules;
-  gboolean memory_per_plane;
-  GError *rules_error;
+  /* stats, under the object lock */
   guint64 copies;
   guint64 passthrough;
-  guint retired_allocations;
-  guint retired_fd_renewals;
-  guint retired_fence_waits;
-  gchar *current_heap;
 
-  /* Streaming; the pools are also read (under the object lock) for stats */
+  /* Streaming */
   GstCaps *caps;
   GstVideoInfo info;
-  /* the heap whose memory may pass (`heap`, or the matching heap-rules
-   * rule); NULL: any heap's */
+  /* the heap whose memory may pass; NULL: any heap's */
   gchar *passable_heap;
   /* downstream's last ALLOCATION answer (decide_allocation) */
-  gboolean downstream_video_meta;
-  gchar *downstream_heap;
-  guint downstream_min_buffers;
-  GstBufferPool *proposed_pool;
-  GstBufferPool *copy_pool;
+  GstDmaHeapAllocDownstream downstream;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -149,73 +143,43 @@ GST_ELEMENT_REGISTER_DEFINE (dmaheapalloc, "dmaheapalloc", GST_RANK_NONE,
 static void
 post_heap_error (GstDmaHeapAlloc * self, const GError * error)
 {
-  if (error->domain != GST_DMA_HEAP_ERROR) {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message), (NULL));
-    return;
-  }
+  GQuark domain = GST_RESOURCE_ERROR;
+  gint code = GST_RESOURCE_ERROR_FAILED;
 
-  switch (error->code) {
-    case GST_DMA_HEAP_ERROR_PERMISSION:
-      GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ_WRITE,
-          ("%s", error->message), (NULL));
-      break;
-    case GST_DMA_HEAP_ERROR_NO_HEAPS:
-    case GST_DMA_HEAP_ERROR_NOT_FOUND:
-    case GST_DMA_HEAP_ERROR_NO_MATCH:
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND, ("%s", error->message),
-          (NULL));
-      break;
-    case GST_DMA_HEAP_ERROR_INVALID_RULES:
-      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
-          (NULL));
-      break;
-    default:
-      GST_ELEMENT_ERROR (self, RESOURCE, FAILED, ("%s", error->message),
-          (NULL));
-      break;
+  if (error->domain == GST_RESOURCE_ERROR) {
+    code = error->code;
+  } else if (error->domain == GST_DMA_HEAP_ERROR) {
+    switch (error->code) {
+      case GST_DMA_HEAP_ERROR_PERMISSION:
+        code = GST_RESOURCE_ERROR_OPEN_READ_WRITE;
+        break;
+      case GST_DMA_HEAP_ERROR_NO_HEAPS:
+      case GST_DMA_HEAP_ERROR_NOT_FOUND:
+      case GST_DMA_HEAP_ERROR_NO_MATCH:
+        code = GST_RESOURCE_ERROR_NOT_FOUND;
+        break;
+      case GST_DMA_HEAP_ERROR_INVALID_RULES:
+        domain = GST_LIBRARY_ERROR;
+        code = GST_LIBRARY_ERROR_SETTINGS;
+        break;
+      default:
+        break;
+    }
   }
-}
-
-/* Moves a pool out of use, keeping its allocation count in the stats. */
-static void
-retire_pool (GstDmaHeapAlloc * self, GstBufferPool ** pool)
-{
-  GstBufferPool *old;
-  guint allocations = 0;
-
-  GST_OBJECT_LOCK (self);
-  old = *pool;
-  *pool = NULL;
-  if (old) {
-    gst_dma_heap_buffer_pool_get_counts (old, &allocations, NULL);
-    self->retired_allocations += allocations;
-    self->retired_fd_renewals += gst_dma_heap_buffer_pool_get_fd_renewals (old);
-    self->retired_fence_waits += gst_dma_heap_buffer_pool_get_fence_waits (old);
-  }
-  GST_OBJECT_UNLOCK (self);
-
-  if (old) {
-    /* A pool proposed upstream is stopped too: its buffers are freed as
-     * they come back. Upstream asks for a new pool (ALLOCATION) after new
-     * caps before it allocates again, but GstBaseSrc stops its old pool
-     * only once the new one is active: on a bounded heap (a carveout, CMA)
-     * both pools at once may not fit. */
-    gst_buffer_pool_set_active (old, FALSE);
-    gst_object_unref (old);
-  }
+  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, domain,
+      code, g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
 }
 
 static void
 reset_streaming (GstDmaHeapAlloc * self)
 {
-  retire_pool (self, &self->copy_pool);
-  retire_pool (self, &self->proposed_pool);
+  gst_dma_heap_alloc_pools_retire (&self->pools, GST_DMA_HEAP_ALLOC_POOL_COPY);
+  gst_dma_heap_alloc_pools_retire (&self->pools,
+      GST_DMA_HEAP_ALLOC_POOL_PROPOSED);
   gst_clear_caps (&self->caps);
   gst_video_info_init (&self->info);
   g_clear_pointer (&self->passable_heap, g_free);
-  self->downstream_video_meta = FALSE;
-  g_clear_pointer (&self->downstream_heap, g_free);
-  self->downstream_min_buffers = 0;
+  gst_dma_heap_alloc_downstream_clear (&self->downstream);
 }
 
 /* @caps and their other form: DMA_DRM (@to_dma_drm) or plain. On 1.22 there
@@ -275,129 +239,24 @@ gst_dma_heap_alloc_fixate_caps (GstBaseTransform * trans,
   return gst_caps_fixate (othercaps);
 }
 
-/* GstBaseTransform asks downstream with need_pool TRUE; we never use
- * downstream's pool (copies go into our own heap pool, the rest passes
- * through), and a sink that builds a pool for such a query holds memory
- * nobody uses. Ask with need_pool FALSE instead and answer the original
- * query with what came back. */
-static GstPadProbeReturn
-ask_downstream_without_pool (GstPad * pad, GstPadProbeInfo * info,
-    gpointer user_data)
-{
-  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  GstQuery *ours;
-  GstCaps *caps;
-  gboolean need_pool;
-  guint i;
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_ALLOCATION)
-    return GST_PAD_PROBE_OK;
-  gst_query_parse_allocation (query, &caps, &need_pool);
-  if (!need_pool || !gst_query_is_writable (query))
-    return GST_PAD_PROBE_OK;
-
-  ours = gst_query_new_allocation (caps, FALSE);
-  if (!gst_pad_peer_query (pad, ours)) {
-    gst_query_unref (ours);
-    return GST_PAD_PROBE_DROP;
-  }
-  for (i = 0; i < gst_query_get_n_allocation_pools (ours); i++) {
-    GstBufferPool *pool;
-    guint size, min, max;
-
-    gst_query_parse_nth_allocation_pool (ours, i, &pool, &size, &min, &max);
-    gst_query_add_allocation_pool (query, pool, size, min, max);
-    if (pool)
-      gst_object_unref (pool);
-  }
-  for (i = 0; i < gst_query_get_n_allocation_params (ours); i++) {
-    GstAllocator *allocator;
-    GstAllocationParams params;
-
-    gst_query_parse_nth_allocation_param (ours, i, &allocator, &params);
-    gst_query_add_allocation_param (query, allocator, &params);
-    if (allocator)
-      gst_object_unref (allocator);
-  }
-  for (i = 0; i < gst_query_get_n_allocation_metas (ours); i++) {
-    const GstStructure *params;
-    GType api = gst_query_parse_nth_allocation_meta (ours, i, &params);
-
-    gst_query_add_allocation_meta (query, api, params);
-  }
-  gst_query_unref (ours);
-
-  return GST_PAD_PROBE_HANDLED;
-}
-
-/* The heap whose memory may pass for @caps: the `heap` property, or the
- * heap-rules rule for @caps; NULL when any heap's may. */
-static gchar *
-passable_heap_for_caps (GstDmaHeapAlloc * self, GstCaps * caps)
-{
-  gchar *heap = NULL;
-
-  GST_OBJECT_LOCK (self);
-  if (!g_str_equal (self->heap, DEFAULT_HEAP))
-    heap = g_strdup (self->heap);
-  else if (self->rules)
-    heap = g_strdup (gst_dma_heap_rules_match (self->rules, caps, NULL));
-  GST_OBJECT_UNLOCK (self);
-
-  return heap;
-}
-
-/* Downstream's answer (at new caps and after a RECONFIGURE): whether it
- * handles GstVideoMeta, the heap of its pool or allocator if that is a
- * heap, and how many buffers it holds. */
+/* Downstream's answer (at new caps and after a RECONFIGURE). */
 static gboolean
 gst_dma_heap_alloc_decide_allocation (GstBaseTransform * trans,
     GstQuery * query)
 {
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
-  gboolean video_meta;
-  gchar *heap = NULL;
-  guint min_buffers = 0, i;
+  GstDmaHeapAllocDownstream answer;
 
-  video_meta =
-      gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-
-  if (gst_query_get_n_allocation_pools (query) > 0) {
-    GstBufferPool *pool = NULL;
-
-    gst_query_parse_nth_allocation_pool (query, 0, &pool, NULL, &min_buffers,
-        NULL);
-    if (pool && GST_IS_DMA_HEAP_BUFFER_POOL (pool)) {
-      GstAllocator *alloc = gst_dma_heap_buffer_pool_get_allocator (pool);
-
-      if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
-        heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
-      gst_clear_object (&alloc);
-    }
-    gst_clear_object (&pool);
-  }
-
-  for (i = 0; !heap && i < gst_query_get_n_allocation_params (query); i++) {
-    GstAllocator *alloc = NULL;
-
-    gst_query_parse_nth_allocation_param (query, i, &alloc, NULL);
-    if (alloc && GST_IS_DMA_HEAP_ALLOCATOR (alloc))
-      heap = g_strdup (gst_dma_heap_allocator_get_heap_name (alloc));
-    gst_clear_object (&alloc);
-  }
-
+  gst_dma_heap_alloc_downstream_init (&answer, query);
   GST_DEBUG_OBJECT (self, "downstream: video meta %d, heap %s, min %u",
-      video_meta, GST_STR_NULL (heap), min_buffers);
+      answer.video_meta, GST_STR_NULL (answer.heap), answer.min_buffers);
 
   /* a copy pool made for other answers is made again on the next copy */
-  if (video_meta != self->downstream_video_meta ||
-      min_buffers != self->downstream_min_buffers ||
-      g_strcmp0 (heap, self->downstream_heap) != 0)
-    retire_pool (self, &self->copy_pool);
-  self->downstream_video_meta = video_meta;
-  self->downstream_min_buffers = min_buffers;
-  g_free (self->downstream_heap);
-  self->downstream_heap = heap;
+  if (!gst_dma_heap_alloc_downstream_equal (&answer, &self->downstream))
+    gst_dma_heap_alloc_pools_retire (&self->pools,
+        GST_DMA_HEAP_ALLOC_POOL_COPY);
+  gst_dma_heap_alloc_downstream_clear (&self->downstream);
+  self->downstream = answer;
 
   /* the base class keeps no pool: ours is made when a copy needs it */
   while (gst_query_get_n_allocation_pools (query) > 0)
@@ -412,35 +271,13 @@ static gchar *
 select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
     const gchar * downstream_heap)
 {
-  GstDmaHeapChoiceRequest req = {.caps = caps,
-    .proposed_heap = downstream_heap,.proposed_by = "downstream's pool"
-  };
   GstDmaHeapChoice *choice;
-  GstDmaHeapRules *rules = NULL;
-  gchar *heap = NULL, *chosen = NULL, *reason;
+  gchar *heap, *chosen = NULL, *reason;
   GError *error = NULL;
   gboolean by_name;
 
-  GST_OBJECT_LOCK (self);
-  if (self->rules_error) {
-    error = g_error_copy (self->rules_error);
-    GST_OBJECT_UNLOCK (self);
-    goto failed;
-  }
-  heap = g_strdup (self->heap);
-  by_name = !g_str_equal (heap, DEFAULT_HEAP);
-  if (self->rules)
-    rules = gst_dma_heap_rules_ref (self->rules);
-  GST_OBJECT_UNLOCK (self);
-
-  /* the library's one policy: heap property, heap-rules, downstream's
-   * pool, the default */
-  req.heap = heap;
-  req.rules = rules;
-  choice = gst_dma_heap_choose_full (&req, &error);
-  g_free (heap);
-  if (rules)
-    gst_dma_heap_rules_unref (rules);
+  choice = gst_dma_heap_alloc_settings_choose (&self->settings, caps,
+      downstream_heap, &by_name, &error);
   if (!choice)
     goto failed;
   heap = g_steal_pointer (&choice->heap);
@@ -492,65 +329,24 @@ pool_allocation_failed (GstBufferPool * pool, GError * error,
  * posting an error. */
 static GstBufferPool *
 make_pool (GstDmaHeapAlloc * self, GstCaps * caps, const GstVideoInfo * info,
-    const gchar * heap, guint min_buffers, gboolean video_meta,
-    GstAllocator ** allocator_out)
+    const gchar * heap, gboolean video_meta, GstAllocator ** allocator)
 {
   GstBufferPool *pool;
-  GstStructure *config;
-  GstAllocator *allocator;
-  GstAllocationParams params;
   GError *error = NULL;
 
-  allocator = gst_dma_heap_allocator_new (heap, &error);
-  if (!allocator)
-    goto no_allocator;
-
-  pool = gst_dma_heap_buffer_pool_new ();
-  g_signal_connect_object (pool, "allocation-failed",
-      G_CALLBACK (pool_allocation_failed), self, 0);
-  config = gst_buffer_pool_get_config (pool);
-  gst_allocation_params_init (&params);
-  gst_buffer_pool_config_set_params (config, caps, info->size, min_buffers, 0);
-  gst_buffer_pool_config_set_allocator (config, allocator, &params);
-  if (video_meta)
-    gst_buffer_pool_config_add_option (config,
-        GST_BUFFER_POOL_OPTION_VIDEO_META);
-  GST_OBJECT_LOCK (self);
-  if (self->memory_per_plane)
-    gst_buffer_pool_config_add_option (config,
-        GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE);
-  GST_OBJECT_UNLOCK (self);
-  if (!gst_buffer_pool_set_config (pool, config))
-    goto config_failed;
-
-  GST_OBJECT_LOCK (self);
-  g_free (self->current_heap);
-  self->current_heap = g_strdup (heap);
-  GST_OBJECT_UNLOCK (self);
-
-  if (allocator_out)
-    *allocator_out = allocator;
-  else
-    gst_object_unref (allocator);
-
-  return pool;
-
-  /* ERRORS */
-no_allocator:
-  {
+  pool = gst_dma_heap_alloc_pools_make (&self->pools, caps, info, heap,
+      self->downstream.min_buffers, video_meta,
+      gst_dma_heap_alloc_settings_get_memory_per_plane (&self->settings),
+      allocator, &error);
+  if (!pool) {
     post_heap_error (self, error);
     g_error_free (error);
     return NULL;
   }
-config_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Heap %s cannot hold %" GST_PTR_FORMAT, heap, caps),
-        ("the buffer pool rejected its configuration"));
-    gst_object_unref (pool);
-    gst_object_unref (allocator);
-    return NULL;
-  }
+  g_signal_connect_object (pool, "allocation-failed",
+      G_CALLBACK (pool_allocation_failed), self, 0);
+
+  return pool;
 }
 
 static gboolean
@@ -573,15 +369,14 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
   if (!gst_dma_heap_video_info_from_caps (&info, caps, NULL))
     goto wrong_caps;
 
-  heap = select_heap (self, caps, self->downstream_heap);
+  heap = select_heap (self, caps, self->downstream.heap);
   if (!heap)
     return FALSE;
 
   /* A pool whenever we can: only heap buffers pass through without a copy.
    * GstVideoMeta always: a producer may need its own strides (V4L2), and a
    * layout downstream cannot take is copied into ours. */
-  pool = make_pool (self, caps, &info, heap, self->downstream_min_buffers,
-      TRUE, &allocator);
+  pool = make_pool (self, caps, &info, heap, TRUE, &allocator);
   g_free (heap);
   if (!pool)
     return FALSE;
@@ -589,7 +384,7 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
   gst_allocation_params_init (&params);
   gst_query_add_allocation_param (query, allocator, &params);
   gst_query_add_allocation_pool (query, pool, info.size,
-      self->downstream_min_buffers, 0);
+      self->downstream.min_buffers, 0);
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
 
   /* Buffers pass through: downstream's other metas are fine too. */
@@ -603,14 +398,13 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
       gst_query_add_allocation_meta (query, api, meta_params);
   }
 
-  retire_pool (self, &self->proposed_pool);
-  GST_OBJECT_LOCK (self);
-  self->proposed_pool = pool;
-  GST_OBJECT_UNLOCK (self);
+  gst_dma_heap_alloc_pools_set (&self->pools,
+      GST_DMA_HEAP_ALLOC_POOL_PROPOSED, gst_object_ref (pool));
   gst_object_unref (allocator);
 
   GST_DEBUG_OBJECT (self, "proposed %" GST_PTR_FORMAT " for %" GST_PTR_FORMAT,
       pool, caps);
+  gst_object_unref (pool);
 
   return TRUE;
 
@@ -628,34 +422,37 @@ wrong_caps:
   }
 }
 
-/* Makes the pool buffers are copied into; FALSE after posting an error. */
-static gboolean
-setup_copy_pool (GstDmaHeapAlloc * self)
+/* Returns the active pool buffers are copied into, made if need be; NULL
+ * after posting an error. */
+static GstBufferPool *
+get_copy_pool (GstDmaHeapAlloc * self)
 {
   GstBufferPool *pool;
   gchar *heap;
 
-  heap = select_heap (self, self->caps, self->downstream_heap);
-  if (!heap)
-    return FALSE;
+  pool = gst_dma_heap_alloc_pools_get (&self->pools,
+      GST_DMA_HEAP_ALLOC_POOL_COPY);
+  if (pool)
+    return pool;
 
+  heap = select_heap (self, self->caps, self->downstream.heap);
+  if (!heap)
+    return NULL;
   pool = make_pool (self, self->caps, &self->info, heap,
-      self->downstream_min_buffers, self->downstream_video_meta, NULL);
+      self->downstream.video_meta, NULL);
   if (!pool) {
     g_free (heap);
-    return FALSE;
+    return NULL;
   }
 
   g_atomic_int_set (&self->heap_error_posted, 0);
   if (!gst_buffer_pool_set_active (pool, TRUE))
     goto activate_failed;
   g_free (heap);
+  gst_dma_heap_alloc_pools_set (&self->pools, GST_DMA_HEAP_ALLOC_POOL_COPY,
+      gst_object_ref (pool));
 
-  GST_OBJECT_LOCK (self);
-  self->copy_pool = pool;
-  GST_OBJECT_UNLOCK (self);
-
-  return TRUE;
+  return pool;
 
   /* ERRORS */
 activate_failed:
@@ -666,7 +463,7 @@ activate_failed:
               self->info.size, heap), ("activating the buffer pool failed"));
     g_free (heap);
     gst_object_unref (pool);
-    return FALSE;
+    return NULL;
   }
 }
 
@@ -695,7 +492,7 @@ buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
 
   /* Downstream without GstVideoMeta reads the default layout. */
   meta = gst_buffer_get_video_meta (buffer);
-  if (meta && !self->downstream_video_meta) {
+  if (meta && !self->downstream.video_meta) {
     for (i = 0; i < meta->n_planes; i++) {
       if (meta->stride[i] != GST_VIDEO_INFO_PLANE_STRIDE (&self->info, i) ||
           meta->offset[i] != GST_VIDEO_INFO_PLANE_OFFSET (&self->info, i)) {
@@ -726,6 +523,7 @@ gst_dma_heap_alloc_prepare_output_buffer (GstBaseTransform * trans,
     GstBuffer * inbuf, GstBuffer ** outbuf)
 {
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (trans);
+  GstBufferPool *pool;
   GstBuffer *out = NULL;
   GstFlowReturn ret;
 
@@ -737,11 +535,13 @@ gst_dma_heap_alloc_prepare_output_buffer (GstBaseTransform * trans,
     return GST_FLOW_OK;
   }
 
-  if (!self->copy_pool && !setup_copy_pool (self))
+  pool = get_copy_pool (self);
+  if (!pool)
     return GST_FLOW_ERROR;
 
   g_atomic_int_set (&self->heap_error_posted, 0);
-  ret = gst_buffer_pool_acquire_buffer (self->copy_pool, &out, NULL);
+  ret = gst_buffer_pool_acquire_buffer (pool, &out, NULL);
+  gst_object_unref (pool);
   if (ret == GST_FLOW_FLUSHING)
     return ret;
   if (ret != GST_FLOW_OK)
@@ -757,9 +557,7 @@ acquire_failed:
   {
     gchar *heap;
 
-    GST_OBJECT_LOCK (self);
-    heap = g_strdup (self->current_heap);
-    GST_OBJECT_UNLOCK (self);
+    heap = gst_dma_heap_alloc_pools_dup_heap (&self->pools);
     if (!g_atomic_int_exchange (&self->heap_error_posted, 0))
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
           ("Could not allocate a %" G_GSIZE_FORMAT "-byte buffer from heap %s",
@@ -843,12 +641,14 @@ gst_dma_heap_alloc_set_caps (GstBaseTransform * trans, GstCaps * incaps,
   /* New caps, new pools: upstream queries again for its own, the copy pool
    * is made on the next copy. The proposed pool is stopped too: its
    * buffers are freed as they come back. */
-  retire_pool (self, &self->copy_pool);
-  retire_pool (self, &self->proposed_pool);
+  gst_dma_heap_alloc_pools_retire (&self->pools, GST_DMA_HEAP_ALLOC_POOL_COPY);
+  gst_dma_heap_alloc_pools_retire (&self->pools,
+      GST_DMA_HEAP_ALLOC_POOL_PROPOSED);
   gst_caps_replace (&self->caps, incaps);
   self->info = info;
   g_free (self->passable_heap);
-  self->passable_heap = passable_heap_for_caps (self, incaps);
+  self->passable_heap =
+      gst_dma_heap_alloc_settings_passable_heap (&self->settings, incaps);
 
   return TRUE;
 
@@ -872,12 +672,9 @@ gst_dma_heap_alloc_sink_event (GstBaseTransform * trans, GstEvent * event)
     case GST_EVENT_FLUSH_STOP:{
       /* Flushing wakes a copy waiting for a free buffer. FLUSH_START comes
        * from another thread than the one that may replace the pool. */
-      GstBufferPool *pool = NULL;
+      GstBufferPool *pool = gst_dma_heap_alloc_pools_get (&self->pools,
+          GST_DMA_HEAP_ALLOC_POOL_COPY);
 
-      GST_OBJECT_LOCK (self);
-      if (self->copy_pool)
-        pool = gst_object_ref (self->copy_pool);
-      GST_OBJECT_UNLOCK (self);
       if (pool) {
         gst_buffer_pool_set_flushing (pool,
             GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_START);
@@ -892,50 +689,6 @@ gst_dma_heap_alloc_sink_event (GstBaseTransform * trans, GstEvent * event)
   return GST_BASE_TRANSFORM_CLASS (parent_class)->sink_event (trans, event);
 }
 
-/* Checks the settings before any data flows; FALSE after posting an
- * error. */
-static gboolean
-gst_dma_heap_alloc_check_settings (GstDmaHeapAlloc * self)
-{
-  GError *error = NULL;
-  gchar *heap;
-
-  GST_OBJECT_LOCK (self);
-  if (self->rules_error)
-    error = g_error_copy (self->rules_error);
-  heap = g_strdup (self->heap);
-  GST_OBJECT_UNLOCK (self);
-
-  if (error)
-    goto failed;
-
-  if (g_str_equal (heap, DEFAULT_HEAP)) {
-    GPtrArray *heaps = gst_dma_heap_list (&error);
-
-    if (!heaps)
-      goto failed;
-    g_ptr_array_unref (heaps);
-  } else {
-    GstAllocator *allocator = gst_dma_heap_allocator_new (heap, &error);
-
-    if (!allocator)
-      goto failed;
-    gst_object_unref (allocator);
-  }
-  g_free (heap);
-
-  return TRUE;
-
-  /* ERRORS */
-failed:
-  {
-    post_heap_error (self, error);
-    g_error_free (error);
-    g_free (heap);
-    return FALSE;
-  }
-}
-
 /* The settings are checked before any data flows: a heap that is not
  * there fails the state change to READY. */
 static GstStateChangeReturn
@@ -943,10 +696,14 @@ gst_dma_heap_alloc_change_state (GstElement * element,
     GstStateChange transition)
 {
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (element);
+  GError *error = NULL;
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
-      !gst_dma_heap_alloc_check_settings (self))
+      !gst_dma_heap_alloc_settings_check (&self->settings, &error)) {
+    post_heap_error (self, error);
+    g_error_free (error);
     return GST_STATE_CHANGE_FAILURE;
+  }
 
   return GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
 }
@@ -959,10 +716,8 @@ gst_dma_heap_alloc_start (GstBaseTransform * trans)
   GST_OBJECT_LOCK (self);
   self->copies = 0;
   self->passthrough = 0;
-  self->retired_allocations = 0;
-  self->retired_fd_renewals = 0;
-  self->retired_fence_waits = 0;
   GST_OBJECT_UNLOCK (self);
+  gst_dma_heap_alloc_pools_reset_counts (&self->pools);
 
   return TRUE;
 }
@@ -978,55 +733,24 @@ gst_dma_heap_alloc_stop (GstBaseTransform * trans)
 static GstStructure *
 gst_dma_heap_alloc_get_stats (GstDmaHeapAlloc * self)
 {
-  GstBufferPool *pools[2];
-  guint allocations, live, renewals, fence_waits, a, l, i;
+  GstDmaHeapAllocPoolCounts counts;
+  gchar *heap = gst_dma_heap_alloc_pools_dup_heap (&self->pools);
   GstStructure *s;
 
+  gst_dma_heap_alloc_pools_get_counts (&self->pools, &counts);
   GST_OBJECT_LOCK (self);
-  allocations = self->retired_allocations;
-  renewals = self->retired_fd_renewals;
-  fence_waits = self->retired_fence_waits;
-  live = 0;
-  pools[0] = self->proposed_pool;
-  pools[1] = self->copy_pool;
-  for (i = 0; i < G_N_ELEMENTS (pools); i++) {
-    if (!pools[i])
-      continue;
-    gst_dma_heap_buffer_pool_get_counts (pools[i], &a, &l);
-    allocations += a;
-    live += l;
-    renewals += gst_dma_heap_buffer_pool_get_fd_renewals (pools[i]);
-    fence_waits += gst_dma_heap_buffer_pool_get_fence_waits (pools[i]);
-  }
   s = gst_structure_new (STATS_NAME,
       "copies", G_TYPE_UINT64, self->copies,
       "passthrough", G_TYPE_UINT64, self->passthrough,
-      "allocations", G_TYPE_UINT, allocations,
-      "pool-size", G_TYPE_UINT, live,
-      "fd-renewals", G_TYPE_UINT, renewals,
-      "fence-waits", G_TYPE_UINT, fence_waits,
-      "heap", G_TYPE_STRING, self->current_heap ? self->current_heap : "",
-      NULL);
+      "allocations", G_TYPE_UINT, counts.allocations,
+      "pool-size", G_TYPE_UINT, counts.live,
+      "fd-renewals", G_TYPE_UINT, counts.fd_renewals,
+      "fence-waits", G_TYPE_UINT, counts.fence_waits,
+      "heap", G_TYPE_STRING, heap ? heap : "", NULL);
   GST_OBJECT_UNLOCK (self);
+  g_free (heap);
 
   return s;
-}
-
-/* Parses @str into the element's rules; call with the object lock. */
-static void
-gst_dma_heap_alloc_set_rules (GstDmaHeapAlloc * self, const gchar * str)
-{
-  g_free (self->rules_str);
-  self->rules_str = g_strdup (str);
-  g_clear_pointer (&self->rules, gst_dma_heap_rules_unref);
-  g_clear_error (&self->rules_error);
-
-  if (!str)
-    return;
-
-  self->rules = gst_dma_heap_rules_parse (str, &self->rules_error);
-  if (!self->rules)
-    GST_WARNING_OBJECT (self, "%s", self->rules_error->message);
 }
 
 static void
@@ -1034,26 +758,24 @@ gst_dma_heap_alloc_set_property (GObject * object, guint prop_id,
     const GValue * value, GParamSpec * pspec)
 {
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (object);
+  GError *error = NULL;
 
   switch (prop_id) {
-    case PROP_HEAP:{
-      const gchar *heap = g_value_get_string (value);
-
-      GST_OBJECT_LOCK (self);
-      g_free (self->heap);
-      self->heap = g_strdup (heap && *heap ? heap : DEFAULT_HEAP);
-      GST_OBJECT_UNLOCK (self);
+    case PROP_HEAP:
+      gst_dma_heap_alloc_settings_set_heap (&self->settings,
+          g_value_get_string (value));
       break;
-    }
     case PROP_HEAP_RULES:
-      GST_OBJECT_LOCK (self);
-      gst_dma_heap_alloc_set_rules (self, g_value_get_string (value));
-      GST_OBJECT_UNLOCK (self);
+      /* kept with their error, which fails the next state change */
+      if (!gst_dma_heap_alloc_settings_set_rules (&self->settings,
+              g_value_get_string (value), &error)) {
+        GST_WARNING_OBJECT (self, "%s", error->message);
+        g_error_free (error);
+      }
       break;
     case PROP_MEMORY_PER_PLANE:
-      GST_OBJECT_LOCK (self);
-      self->memory_per_plane = g_value_get_boolean (value);
-      GST_OBJECT_UNLOCK (self);
+      gst_dma_heap_alloc_settings_set_memory_per_plane (&self->settings,
+          g_value_get_boolean (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1069,19 +791,16 @@ gst_dma_heap_alloc_get_property (GObject * object, guint prop_id,
 
   switch (prop_id) {
     case PROP_HEAP:
-      GST_OBJECT_LOCK (self);
-      g_value_set_string (value, self->heap);
-      GST_OBJECT_UNLOCK (self);
+      g_value_take_string (value,
+          gst_dma_heap_alloc_settings_dup_heap (&self->settings));
       break;
     case PROP_HEAP_RULES:
-      GST_OBJECT_LOCK (self);
-      g_value_set_string (value, self->rules_str);
-      GST_OBJECT_UNLOCK (self);
+      g_value_take_string (value,
+          gst_dma_heap_alloc_settings_dup_rules (&self->settings));
       break;
     case PROP_MEMORY_PER_PLANE:
-      GST_OBJECT_LOCK (self);
-      g_value_set_boolean (value, self->memory_per_plane);
-      GST_OBJECT_UNLOCK (self);
+      g_value_set_boolean (value,
+          gst_dma_heap_alloc_settings_get_memory_per_plane (&self->settings));
       break;
     case PROP_STATS:
       g_value_take_boxed (value, gst_dma_heap_alloc_get_stats (self));
@@ -1098,11 +817,8 @@ gst_dma_heap_alloc_finalize (GObject * object)
   GstDmaHeapAlloc *self = GST_DMA_HEAP_ALLOC (object);
 
   reset_streaming (self);
-  g_free (self->heap);
-  g_free (self->rules_str);
-  g_clear_pointer (&self->rules, gst_dma_heap_rules_unref);
-  g_clear_error (&self->rules_error);
-  g_free (self->current_heap);
+  gst_dma_heap_alloc_pools_clear (&self->pools);
+  gst_dma_heap_alloc_settings_clear (&self->settings);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
 }
@@ -1145,9 +861,8 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "Name of the dma-buf heap to allocate from (a file in /dev/dma_heap, "
       "e.g. system, linux,cma), or 'auto': the first matching heap-rules "
       "rule, else the heap downstream proposes, else the default heap "
-      "(cached, non-contiguous), which the select-heap signal may change. "
-      "Example: gst-launch-1.0 videotestsrc ! dmaheapalloc heap=system ! "
-      "fakesink", DEFAULT_HEAP,
+      "(cached, non-contiguous), which the select-heap signal may change",
+      DEFAULT_HEAP,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -1162,10 +877,7 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
   properties[PROP_HEAP_RULES] = g_param_spec_string ("heap-rules",
       "Heap rules",
       "With heap=auto, the heap per caps: rules CAPS:HEAP separated by ';', "
-      "first match wins; the heap is what follows a rule's last ':'. "
-      "Example: gst-launch-1.0 videotestsrc ! video/x-raw,format=NV12 ! "
-      "dmaheapalloc heap-rules=\"video/x-raw,format=NV12:contiguous;"
-      "ANY:system\" ! fakesink", NULL,
+      "first match wins; the heap is what follows a rule's last ':'", NULL,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 
   /**
@@ -1183,9 +895,7 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       ("memory-per-plane", "Memory per plane",
       "One dma-buf per plane instead of one per frame, as multi-planar V4L2 "
       "producers in dmabuf-import mode need (else they fail with 'Got 1 "
-      "dmabuf but needed 2'). Example: gst-launch-1.0 v4l2src "
-      "io-mode=dmabuf-import ! video/x-raw,format=NV12 ! dmaheapalloc "
-      "memory-per-plane=true ! fakesink", DEFAULT_MEMORY_PER_PLANE,
+      "dmabuf but needed 2')", DEFAULT_MEMORY_PER_PLANE,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
 
   /**
@@ -1208,10 +918,7 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
       "allocated), pool-size (heap buffers alive now), fd-renewals (buffer "
       "fds closed by an importer and replaced), fence-waits (buffers back "
       "while a device still used them, held until their fence signalled), "
-      "heap (heap in use). "
-      "Read it with g_object_get (element, \"stats\", &structure, NULL) "
-      "after or while running e.g. videotestsrc ! dmaheapalloc ! fakesink "
-      "(see examples/heap-select)",
+      "heap (heap in use); examples/heap-select reads them",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (gobject_class, N_PROPS, properties);
@@ -1273,9 +980,10 @@ gst_dma_heap_alloc_init (GstDmaHeapAlloc * self)
   /* a GAP buffer passes or is copied as it is */
   gst_base_transform_set_gap_aware (trans, TRUE);
   gst_pad_add_probe (GST_BASE_TRANSFORM_SRC_PAD (trans),
-      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM, ask_downstream_without_pool, NULL,
-      NULL);
+      GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      gst_dma_heap_alloc_downstream_ask_without_pool, NULL, NULL);
 
-  self->heap = g_strdup (DEFAULT_HEAP);
+  gst_dma_heap_alloc_settings_init (&self->settings);
+  gst_dma_heap_alloc_pools_init (&self->pools);
   gst_video_info_init (&self->info);
 }
