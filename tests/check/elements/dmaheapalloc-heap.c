@@ -297,6 +297,76 @@ GST_START_TEST (test_flushing)
 
 GST_END_TEST;
 
+/* A frame in a buffer of @alloc, the pixels as sysmem_frame()'s. */
+static GstBuffer *
+heap_frame (GstAllocator * alloc, gsize size, guint8 seed)
+{
+  GstBuffer *buf = gst_buffer_new ();
+  GstMapInfo map;
+  gsize i;
+
+  gst_buffer_append_memory (buf, gst_allocator_alloc (alloc, size, NULL));
+  fail_unless (gst_buffer_map (buf, &map, GST_MAP_WRITE));
+  for (i = 0; i < map.size; i++)
+    map.data[i] = seed + i;
+  gst_buffer_unmap (buf, &map);
+
+  return buf;
+}
+
+/* Issue 24 item 9: memory of another heap than the one `heap` names (or
+ * the heap-rules rule for the stream) is copied into that heap, pixels
+ * kept; memory of that heap passes. */
+GST_START_TEST (test_other_heap_copied)
+{
+  const gchar *want = g_ptr_array_index (heaps, 0);
+  const gchar *other = g_ptr_array_index (heaps, 1);
+  GstAllocator *want_alloc = gst_dma_heap_allocator_new (want, NULL);
+  GstAllocator *other_alloc = gst_dma_heap_allocator_new (other, NULL);
+  gsize size = 320 * 240 * 3 / 2;
+  gchar *rules = g_strdup_printf ("video/x-raw,format=NV12:%s", want);
+  const gchar *settings[][2] = { {"heap", want}, {"heap-rules", rules} };
+  guint i;
+
+  fail_unless (want_alloc != NULL && other_alloc != NULL);
+  for (i = 0; i < G_N_ELEMENTS (settings); i++) {
+    GstHarness *h = gst_harness_new ("dmaheapalloc");
+    GstBuffer *in, *out;
+
+    gst_harness_set (h, "dmaheapalloc", settings[i][0], settings[i][1], NULL);
+    gst_harness_set_src_caps_str (h, CAPS_320);
+
+    in = heap_frame (other_alloc, size, 7);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_if (out == in, "%s=%s: %s memory passed through", settings[i][0],
+        settings[i][1], other);
+    fail_unless (all_heap_memory (out, want));
+    check_frame (out, size, 7);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+
+    in = heap_frame (want_alloc, size, 9);
+    fail_unless_equals_int (gst_harness_push (h, gst_buffer_ref (in)),
+        GST_FLOW_OK);
+    out = gst_harness_pull (h);
+    fail_unless (out == in);
+    gst_buffer_unref (out);
+    gst_buffer_unref (in);
+
+    fail_unless_equals_uint64 (stat_u64 (h->element, "copies"), 1);
+    fail_unless_equals_uint64 (stat_u64 (h->element, "passthrough"), 1);
+    gst_harness_teardown (h);
+  }
+
+  g_free (rules);
+  gst_object_unref (want_alloc);
+  gst_object_unref (other_alloc);
+}
+
+GST_END_TEST;
+
 /* BGRx frames 1024 pixels wide: one line is one 4096-byte page, so a frame
  * of any whole number of pages can be asked for. */
 #define LINE_BYTES 4096
@@ -708,6 +778,8 @@ dmaheapalloc_heap_suite (void)
   tcase_add_test (tc, test_odd_stride_without_downstream_meta);
   tcase_add_test (tc, test_renegotiation);
   tcase_add_test (tc, test_flushing);
+  dmaheap_test_add_test_unless (tc, test_other_heap_copied,
+      heaps->len < 2 ? "one heap only" : NULL);
   dmaheap_test_add_test_unless (tc, test_frame_too_large, no_bounded_heap);
   dmaheap_test_add_test_unless (tc, test_heap_exhausted, no_bounded_heap);
   tcase_add_test (tc, test_videotestsrc_zero_copy);
