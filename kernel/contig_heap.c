@@ -318,3 +318,13 @@ void dhe_contig_heap_exit(void)
 {
 	dhe_contig_release_carveout(&dhe_contig);
 }
+
+/**
+ * dhe_contig_carveout_pages() - 4 KiB pages the carveout holds now
+ *
+ * Return: the count; 0 when there is no carveout (for tests).
+ */
+long dhe_contig_carveout_pages(void)
+{
+	return READ_ONCE(dhe_contig.total_bytes) >> PAGE_SHIFT;
+}

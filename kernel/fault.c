@@ -10,6 +10,8 @@
  *   fault_points read-only: every point's name
  *   buffer_pages read-only: 4 KiB pages the system heaps hold outside their
  *                pools; once every buffer is gone anything but 0 is a leak
+ *   carveout_pages read-only: 4 KiB pages the contiguous heap's carveout
+ *                holds; without a contiguous heap anything but 0 is a leak
  *
  * Set at load (insmod, modprobe.d) to reach the init paths, or at runtime
  * through /sys/module/dma_heap_ext/parameters/.
@@ -173,3 +175,13 @@ static const struct kernel_param_ops dhe_buffer_pages_ops = {
 	.get = dhe_buffer_pages_get,
 };
 module_param_cb(buffer_pages, &dhe_buffer_pages_ops, NULL, 0444);
+
+static int dhe_carveout_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", dhe_contig_carveout_pages());
+}
+
+static const struct kernel_param_ops dhe_carveout_pages_ops = {
+	.get = dhe_carveout_pages_get,
+};
+module_param_cb(carveout_pages, &dhe_carveout_pages_ops, NULL, 0444);

@@ -127,6 +127,7 @@ void dhe_charging_log(void);
 /* contig_heap.c */
 int dhe_contig_heap_init(void);
 void dhe_contig_heap_exit(void);
+long dhe_contig_carveout_pages(void);
 
 /* cma_heap.c */
 int dhe_cma_heap_init(void);

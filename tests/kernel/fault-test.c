@@ -97,21 +97,6 @@ static int unload(void)
 	return ht_run("rmmod dma_heap_ext 2>/dev/null");
 }
 
-static long memfree_kib(void)
-{
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/meminfo", "r");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "MemFree: %ld kB", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /* Every heap the module shows can allocate. */
 static int heaps_work(void)
 {
@@ -131,11 +116,9 @@ static int heaps_work(void)
 static void walk_init_point(const char *point)
 {
 	unsigned int n, calls, failed, failed_loads = 0, degraded = 0;
-	long free0;
 
 	for (n = 1; n <= MAX_NTH; n++) {
 		unload();
-		free0 = memfree_kib();
 		if (ht_run("insmod %s/dma_heap_ext.ko %s fault_point=%s fault_nth=%u 2>/dev/null",
 			   kmod_dir, ht_kmod_args(), point, n) != 0) {
 			failed_loads++;
@@ -151,11 +134,11 @@ static void walk_init_point(const char *point)
 		degraded++;
 		CHECK(heaps_work(), "%s call %u fails: the module loads, and every heap it shows allocates",
 		      point, n);
-		/* a contiguous heap left out gives its carveout (64 MiB) back at once */
+		/* a contiguous heap left out gives its carveout back at once */
 		if (!ht_heap_is_ours("contiguous"))
-			CHECK(free0 - memfree_kib() < 32 * 1024,
-			      "%s call %u fails: no contiguous heap, and no carveout held (MemFree %ld -> %ld KiB)",
-			      point, n, free0, memfree_kib());
+			CHECK(read_param_long("carveout_pages") == 0,
+			      "%s call %u fails: no contiguous heap, and no carveout held (%ld pages)",
+			      point, n, read_param_long("carveout_pages"));
 		CHECK(unload() == 0 && nothing_left(), "%s call %u: unloads and leaves nothing behind", point, n);
 	}
 	CHECK(n > 1 && n <= MAX_NTH, "%s: %u call(s) at load walked (%u failed loads, %u without a part)",
