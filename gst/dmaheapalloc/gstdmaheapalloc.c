@@ -373,6 +373,18 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
   if (!heap)
     return FALSE;
 
+  /* The same caps asked again get the same pool: GStreamer 1.22's V4L2
+   * decoders ask once a frame, and a new pool each time would allocate a
+   * pool's worth of buffers a frame (and stop the pool in use). */
+  pool = gst_dma_heap_alloc_pools_get_proposed_for (&self->pools, caps, heap,
+      gst_dma_heap_alloc_settings_get_memory_per_plane (&self->settings),
+      &allocator);
+  if (pool) {
+    g_free (heap);
+    GST_DEBUG_OBJECT (self, "proposing %" GST_PTR_FORMAT " again", pool);
+    goto answer;
+  }
+
   /* A pool whenever we can: only heap buffers pass through without a copy.
    * GstVideoMeta always: a producer may need its own strides (V4L2), and a
    * layout downstream cannot take is copied into ours. */
@@ -380,7 +392,10 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
   g_free (heap);
   if (!pool)
     return FALSE;
+  gst_dma_heap_alloc_pools_set (&self->pools,
+      GST_DMA_HEAP_ALLOC_POOL_PROPOSED, gst_object_ref (pool));
 
+answer:
   gst_allocation_params_init (&params);
   gst_query_add_allocation_param (query, allocator, &params);
   gst_query_add_allocation_pool (query, pool, info.size,
@@ -398,8 +413,6 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
       gst_query_add_allocation_meta (query, api, meta_params);
   }
 
-  gst_dma_heap_alloc_pools_set (&self->pools,
-      GST_DMA_HEAP_ALLOC_POOL_PROPOSED, gst_object_ref (pool));
   gst_object_unref (allocator);
 
   GST_DEBUG_OBJECT (self, "proposed %" GST_PTR_FORMAT " for %" GST_PTR_FORMAT,

@@ -188,6 +188,40 @@ gst_dma_heap_alloc_pools_get_counts (GstDmaHeapAllocPools * pools,
   g_mutex_unlock (&pools->lock);
 }
 
+/* Returns: (transfer full) (nullable): the pool proposed last if it is for
+ * @caps, of @heap and with @memory_per_plane, with its allocator in
+ * @allocator; else NULL */
+GstBufferPool *
+gst_dma_heap_alloc_pools_get_proposed_for (GstDmaHeapAllocPools * pools,
+    GstCaps * caps, const gchar * heap, gboolean memory_per_plane,
+    GstAllocator ** allocator)
+{
+  GstBufferPool *pool = gst_dma_heap_alloc_pools_get (pools,
+      GST_DMA_HEAP_ALLOC_POOL_PROPOSED);
+  GstAllocator *alloc;
+  GstStructure *config;
+  GstCaps *pool_caps = NULL;
+  gboolean same;
+
+  if (!pool)
+    return NULL;
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_get_params (config, &pool_caps, NULL, NULL, NULL);
+  alloc = gst_dma_heap_buffer_pool_get_allocator (pool);
+  same = pool_caps && gst_caps_is_equal (pool_caps, caps) && alloc
+      && g_strcmp0 (gst_dma_heap_allocator_get_heap_name (alloc), heap) == 0
+      && !gst_buffer_pool_config_has_option (config,
+      GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE) == !memory_per_plane;
+  gst_structure_free (config);
+  if (!same) {
+    g_clear_object (&alloc);
+    gst_object_unref (pool);
+    return NULL;
+  }
+  *allocator = alloc;
+  return pool;
+}
+
 /* Returns: (transfer full) (nullable): the heap of the last pool made */
 gchar *
 gst_dma_heap_alloc_pools_dup_heap (GstDmaHeapAllocPools * pools)

@@ -69,7 +69,9 @@ void gst_dma_heap_alloc_pools_retire (GstDmaHeapAllocPools * pools,
     GstDmaHeapAllocPoolRole role);
 GstBufferPool *gst_dma_heap_alloc_pools_get (GstDmaHeapAllocPools * pools,
     GstDmaHeapAllocPoolRole role);
-
+GstBufferPool *gst_dma_heap_alloc_pools_get_proposed_for
+    (GstDmaHeapAllocPools * pools, GstCaps * caps, const gchar * heap,
+    gboolean memory_per_plane, GstAllocator ** allocator);
 void gst_dma_heap_alloc_pools_reset_counts (GstDmaHeapAllocPools * pools);
 void gst_dma_heap_alloc_pools_get_counts (GstDmaHeapAllocPools * pools,
     GstDmaHeapAllocPoolCounts * counts);

@@ -442,6 +442,41 @@ GST_START_TEST (test_memory_per_plane)
 
 GST_END_TEST;
 
+/* A producer that asks again for the same caps (GStreamer 1.22's V4L2
+ * decoders do, once a frame) gets the same pool, still active; new caps
+ * get a new one. */
+GST_START_TEST (test_same_caps_same_pool)
+{
+  GstHarness *h = gst_harness_new ("dmaheapalloc");
+  GstQuery *q[3] = { NULL, };
+  GstBufferPool *pool[3] = { NULL, };
+  guint i;
+
+  gst_harness_set_src_caps_str (h, NV12_CAPS);
+  g_free (query_heap (h, NV12_CAPS, &q[0]));
+  gst_query_parse_nth_allocation_pool (q[0], 0, &pool[0], NULL, NULL, NULL);
+  fail_unless (gst_buffer_pool_set_active (pool[0], TRUE));
+  g_free (query_heap (h, NV12_CAPS, &q[1]));
+  gst_query_parse_nth_allocation_pool (q[1], 0, &pool[1], NULL, NULL, NULL);
+  fail_unless (pool[1] == pool[0], "a new pool for the same caps");
+  fail_unless (gst_buffer_pool_is_active (pool[0]),
+      "the pool in use was stopped");
+
+  gst_harness_set_src_caps_str (h, I420_CAPS);
+  g_free (query_heap (h, I420_CAPS, &q[2]));
+  gst_query_parse_nth_allocation_pool (q[2], 0, &pool[2], NULL, NULL, NULL);
+  fail_unless (pool[2] != pool[0], "the old caps' pool for new caps");
+
+  fail_unless (gst_buffer_pool_set_active (pool[0], FALSE));
+  for (i = 0; i < 3; i++) {
+    gst_object_unref (pool[i]);
+    gst_query_unref (q[i]);
+  }
+  gst_harness_teardown (h);
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_not_video)
 {
   GstHarness *h = gst_harness_new ("dmaheapalloc");
@@ -753,6 +788,7 @@ dmaheapalloc_suite (void)
   tcase_add_test (tc, test_select_heap_signal);
   tcase_add_test (tc, test_select_heap_not_with_explicit_heap);
   tcase_add_test (tc, test_memory_per_plane);
+  tcase_add_test (tc, test_same_caps_same_pool);
   tcase_add_test (tc, test_not_video);
   tcase_add_test (tc, test_copy_allocation_fails);
   tcase_add_test (tc, test_excluded_heap_copied);
