@@ -842,6 +842,53 @@ card_driver (const gchar * card)
   return name;
 }
 
+/* The first vkms card, its path (checked: "a vkms display"), or NULL */
+static gchar *
+vkms_card (void)
+{
+  gchar *vkms = NULL;
+  gint i;
+
+  for (i = 0; i < 8 && !vkms; i++) {
+    gchar *card = g_strdup_printf ("card%d", i);
+    gchar *d = card_driver (card);
+
+    if (g_str_equal (d, "vkms"))
+      vkms = g_strdup_printf ("/dev/dri/%s", card);
+    g_free (d);
+    g_free (card);
+  }
+  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  return vkms;
+}
+
+/* Waits a minute at most for EOS on @bus (checked: "the stream ran to
+ * EOS"); FALSE when an error came instead */
+static gboolean
+check_ran_to_eos (GstBus * bus)
+{
+  GstMessage *msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  gboolean no_error = TRUE;
+
+  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    GError *err = NULL;
+    gchar *dbg = NULL;
+
+    gst_message_parse_error (msg, &err, &dbg);
+    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
+    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
+    g_clear_error (&err);
+    g_free (dbg);
+    no_error = FALSE;
+  } else {
+    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
+  }
+  if (msg)
+    gst_message_unref (msg);
+  return no_error;
+}
+
 /* dmaheapalloc's copies and buffers passed through, from the element
  * named "alloc" in @pipe; releases @pipe */
 static void
@@ -2095,18 +2142,8 @@ test_bounded_renegotiation (void)
   Stats st = { 0, };
   GError *err;
   gchar *desc, *vkms = NULL;
-  gint i;
 
-  for (i = 0; i < 8 && !vkms; i++) {
-    gchar *card = g_strdup_printf ("card%d", i);
-    gchar *d = card_driver (card);
-
-    if (g_str_equal (d, "vkms"))
-      vkms = g_strdup_printf ("/dev/dri/%s", card);
-    g_free (d);
-    g_free (card);
-  }
-  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  vkms = vkms_card ();
   if (!vkms)
     return;
 
@@ -2251,22 +2288,12 @@ test_late_flip (void)
   GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
   GstFlowReturn flow;
   Resources before;
-  GstMessage *msg;
   GstBus *bus;
   GstPad *pad;
   Stats st = { 0, };
   gsize size;
 
-  for (i = 0; i < 8 && !vkms; i++) {
-    gchar *card = g_strdup_printf ("card%d", i);
-    gchar *d = card_driver (card);
-
-    if (g_str_equal (d, "vkms"))
-      vkms = g_strdup_printf ("/dev/dri/%s", card);
-    g_free (card);
-    g_free (d);
-  }
-  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  vkms = vkms_card ();
   if (!vkms)
     return;
   late.fd = open (vkms, O_RDWR | O_CLOEXEC);
@@ -2319,22 +2346,7 @@ test_late_flip (void)
   }
   g_signal_emit_by_name (src, "end-of-stream", &flow);
 
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_message_parse_error (msg, &err, &dbg);
-    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
-    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
-    g_clear_error (&err);
-    g_free (dbg);
-  } else {
-    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
-  }
-  if (msg)
-    gst_message_unref (msg);
+  check_ran_to_eos (bus);
   get_stats (sink, &st);
   note ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
       ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.imports, st.copies);
@@ -2432,7 +2444,6 @@ test_legacy_larger_mode (void)
   GstAllocator *dmabuf = gst_dmabuf_allocator_new ();
   GstElement *pipe, *src, *sink;
   GstFlowReturn flow;
-  GstMessage *msg;
   Resources before;
   Stats st = { 0, };
   GstBus *bus;
@@ -2442,16 +2453,7 @@ test_legacy_larger_mode (void)
   gint fds[LATE_DMABUFS], i, frames = 0;
   gsize size = 800 * 600 * 4;
 
-  for (i = 0; i < 8 && !vkms; i++) {
-    gchar *card = g_strdup_printf ("card%d", i);
-    gchar *d = card_driver (card);
-
-    if (g_str_equal (d, "vkms"))
-      vkms = g_strdup_printf ("/dev/dri/%s", card);
-    g_free (card);
-    g_free (d);
-  }
-  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  vkms = vkms_card ();
   if (!vkms)
     return;
   legacy_fd = open (vkms, O_RDWR | O_CLOEXEC);
@@ -2508,22 +2510,7 @@ test_legacy_larger_mode (void)
   }
   g_signal_emit_by_name (src, "end-of-stream", &flow);
 
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_message_parse_error (msg, &err, &dbg);
-    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
-    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
-    g_clear_error (&err);
-    g_free (dbg);
-  } else {
-    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
-  }
-  if (msg)
-    gst_message_unref (msg);
+  check_ran_to_eos (bus);
   get_stats (sink, &st);
   gst_element_set_state (pipe, GST_STATE_NULL);
   note ("  stats: shown %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
@@ -2634,22 +2621,12 @@ plane_switch (gboolean atomic)
   PlaneSwitch ps = { NULL, 0, 0 };
   GstElement *pipe, *sink;
   Resources before;
-  GstMessage *msg;
   Stats st = { 0, };
   GstBus *bus;
   GstPad *pad;
-  gint fd, i;
+  gint fd;
 
-  for (i = 0; i < 8 && !vkms; i++) {
-    gchar *card = g_strdup_printf ("card%d", i);
-    gchar *d = card_driver (card);
-
-    if (g_str_equal (d, "vkms"))
-      vkms = g_strdup_printf ("/dev/dri/%s", card);
-    g_free (card);
-    g_free (d);
-  }
-  CHECK (vkms, "a vkms display", "no vkms among /dev/dri/card0-7");
+  vkms = vkms_card ();
   if (!vkms)
     return;
   fd = open (vkms, O_RDWR | O_CLOEXEC);
@@ -2687,24 +2664,10 @@ plane_switch (gboolean atomic)
   bus = gst_element_get_bus (pipe);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
 
-  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  if (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-    GError *err = NULL;
-    gchar *dbg = NULL;
-
-    gst_message_parse_error (msg, &err, &dbg);
-    note ("  error: %s (%s)", err->message, GST_STR_NULL (dbg));
-    CHECK (FALSE, "the stream ran to EOS", "%s", err->message);
-    g_clear_error (&err);
-    g_free (dbg);
-  } else {
-    CHECK (msg != NULL, "the stream ran to EOS", "no EOS in 60 s");
+  if (check_ran_to_eos (bus)) {
     overlay_fb = plane_fb (fd, overlay);
     primary_fb = plane_fb (fd, primary);
   }
-  if (msg)
-    gst_message_unref (msg);
   get_stats (sink, &st);
   gst_element_set_state (pipe, GST_STATE_NULL);
   note ("  stats: shown %" G_GUINT64_FORMAT ", copies %" G_GUINT64_FORMAT
