@@ -605,12 +605,9 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   gst_kms_finish_flip (self);
   /* And their buffers go back upstream now, not when the framebuffer cache
    * ages them out: on a bounded heap (a carveout, CMA) the new pool needs
-   * their memory. The frame on screen becomes a copy (as at a drain), so
-   * that its buffer goes too. */
-  if (self->cache && !gst_video_info_is_equal (&vinfo, &self->vinfo)) {
+   * their memory. */
+  if (self->cache && !gst_video_info_is_equal (&vinfo, &self->vinfo))
     gst_kms_drain (self);
-    gst_kms_fb_cache_clear_except (self->cache, self->displayed_fb);
-  }
 
   self->vinfo = vinfo;
   self->fourcc = fourcc;
@@ -743,9 +740,7 @@ gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
       gst_object_unref (allocator);
     }
     g_free (heap);
-  }
-
-  if (need_pool) {
+  } else {
     GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
     GstStructure *config = gst_buffer_pool_get_config (pool);
     gchar *heap;
@@ -815,10 +810,6 @@ gst_dma_heap_sink_query (GstBaseSink * bsink, GstQuery * query)
   if (GST_QUERY_TYPE (query) == GST_QUERY_DRAIN) {
     GST_DEBUG_OBJECT (self, "drain");
     gst_kms_drain (self);
-    /* upstream may free or reallocate its buffers now (a V4L2 decoder
-     * drains before it does): no framebuffer may keep them */
-    if (self->cache)
-      gst_kms_fb_cache_clear_except (self->cache, self->displayed_fb);
   }
 
   return GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);

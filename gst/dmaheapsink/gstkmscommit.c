@@ -531,24 +531,15 @@ gst_kms_restore_display (GstDmaHeapSink * self)
   }
 }
 
-/* Upstream wants its buffers back (a pool about to be torn down): keep the
- * last frame on screen from a copy, release the imported buffer and the
- * preroll frame copied. The sink holds no other buffer of upstream's: the
- * frame of a pending flip is on screen once the flip completes, and a frame
- * it copied went back upstream when it was copied. */
-void
-gst_kms_drain (GstDmaHeapSink * self)
+/* The frame on screen shown from a copy, so that its buffer can go. */
+static void
+kms_show_displayed_as_copy (GstDmaHeapSink * self)
 {
   GstVideoRectangle src, dst;
   GstBuffer *last;
   GstKmsDumb *dumb;
   gint ret;
 
-  if (self->plane < 0)
-    return;
-  gst_buffer_replace (&self->preroll_copy, NULL);
-  if (gst_kms_finish_flip (self) != GST_FLOW_OK)
-    return;
   if (!self->displayed) {
     GST_DEBUG_OBJECT (self, "drain: %s", self->displayed_fb ? "a copy is on "
         "screen, no buffer of upstream's is held" : "nothing on screen");
@@ -567,4 +558,24 @@ gst_kms_drain (GstDmaHeapSink * self)
           g_strerror (-ret));
   }
   gst_buffer_unref (last);
+}
+
+/* Upstream wants its buffers back (a pool about to be torn down, new caps):
+ * keep the last frame on screen from a copy, release the imported buffer and
+ * the preroll frame copied, and remove every cached framebuffer but the one
+ * on screen (a framebuffer keeps its dma-buf alive: a bounded heap needs the
+ * memory back, a V4L2 decoder drains before it reallocates). The sink holds
+ * no other buffer of upstream's: the frame of a pending flip is on screen
+ * once the flip completes, and a frame it copied went back upstream when it
+ * was copied. */
+void
+gst_kms_drain (GstDmaHeapSink * self)
+{
+  if (self->plane < 0)
+    return;
+  gst_buffer_replace (&self->preroll_copy, NULL);
+  if (gst_kms_finish_flip (self) == GST_FLOW_OK)
+    kms_show_displayed_as_copy (self);
+  if (self->cache)
+    gst_kms_fb_cache_clear_except (self->cache, self->displayed_fb);
 }
