@@ -25,7 +25,12 @@
  * element's own choice.
  *
  * With --exec-at-eos CMD, CMD runs while the last frame is still on screen
- * (the tests and the demo take a screendump that way).
+ * (the tests and the demo take a screendump that way). At EOS it prints how
+ * many frames the decoder put out (and dropped as late), dmaheapalloc's
+ * allocations at each of them and both elements' stats; with --report-fds,
+ * after the pipeline is freed, the fds still open by kind; --baseline runs
+ * the same source and decoder into fakesink, without this project's
+ * elements.
  */
 
 #include <gst/gst.h>
@@ -104,6 +109,66 @@ print_stats (GstElement * pipeline, const gchar * name)
   gst_object_unref (e);
 }
 
+/* What the decoder puts out, and dmaheapalloc's allocations so far at each
+ * of its frames (a pool that churns allocates all along the stream). */
+typedef struct
+{
+  GstElement *alloc;
+  guint decoded;
+  GString *allocations;
+} Trace;
+
+static GstPadProbeReturn
+trace_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
+{
+  Trace *trace = user_data;
+  GstStructure *stats = NULL;
+  guint allocations = 0;
+
+  trace->decoded++;
+  if (trace->alloc) {
+    g_object_get (trace->alloc, "stats", &stats, NULL);
+    gst_structure_get_uint (stats, "allocations", &allocations);
+    gst_structure_free (stats);
+    g_string_append_printf (trace->allocations, " %u", allocations);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+/* The fds this process still holds, by what they are: after the pipeline
+ * is freed, any dma-buf, heap or DRM fd is a leak; V4L2 fds are compared
+ * with what the same decoder leaves open without our elements. */
+static void
+print_open_fds (void)
+{
+  guint dmabuf = 0, heap = 0, drm = 0, video = 0;
+  GDir *dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    gchar *path = g_build_filename ("/proc/self/fd", name, NULL);
+    gchar *target = g_file_read_link (path, NULL);
+
+    if (!target)
+      target = g_strdup ("");
+    if (g_str_has_prefix (target, "/dmabuf:") ||
+        g_str_has_prefix (target, "anon_inode:dmabuf"))
+      dmabuf++;
+    else if (g_str_has_prefix (target, "/dev/dma_heap"))
+      heap++;
+    else if (g_str_has_prefix (target, "/dev/dri/"))
+      drm++;
+    else if (g_str_has_prefix (target, "/dev/video"))
+      video++;
+    g_free (target);
+    g_free (path);
+  }
+  if (dir)
+    g_dir_close (dir);
+  g_print ("open fds: dmabuf=%u heap=%u drm=%u video=%u\n", dmabuf, heap,
+      drm, video);
+}
+
 static void
 print_heap (const gchar * name)
 {
@@ -127,7 +192,10 @@ main (int argc, char **argv)
 {
   App app = { NULL, };
   gint width = 640, height = 480, frames = 30;
-  gboolean no_sync = FALSE, no_pin = FALSE;
+  gboolean no_sync = FALSE, no_pin = FALSE, baseline = FALSE;
+  gboolean report_fds = FALSE;
+  gchar *encoder_input = NULL;
+  guint64 qos_dropped = 0;
   gchar *format = NULL, *exec_at_eos = NULL, *stream = NULL, *src, *desc;
   gchar *pin;
   const gchar *fmt;
@@ -150,16 +218,29 @@ main (int argc, char **argv)
         "Show every frame as soon as it is decoded (a slow machine or "
           "emulator would otherwise make the decoder drop late frames)", NULL},
     {"no-pin", 0, 0, G_OPTION_ARG_NONE, &no_pin,
-        "With --stream: no format or size in the caps, the decoder takes "
-          "them from the stream and the display (its caps change before the "
-          "first frame)", NULL},
+          "No format or size in the caps: the decoder takes them from the "
+          "stream and the display (its caps change before the first frame); "
+          "without --stream, videotestsrc's own caps into v4l2fwhtenc",
+        NULL},
+    {"baseline", 0, 0, G_OPTION_ARG_NONE, &baseline,
+          "The same source and decoder into fakesink, without this project's "
+          "elements (what GStreamer alone leaves open, for --report-fds)",
+        NULL},
+    {"encoder-input", 0, 0, G_OPTION_ARG_STRING, &encoder_input,
+        "With --no-pin and no --stream: the caps videotestsrc feeds "
+          "v4l2fwhtenc (default: what they negotiate)", "CAPS"},
+    {"report-fds", 0, 0, G_OPTION_ARG_NONE, &report_fds,
+        "After the pipeline is freed, print the file descriptors still "
+          "open, by kind (dma-buf, heap, DRM, V4L2)", NULL},
     {"exec-at-eos", 0, 0, G_OPTION_ARG_STRING, &exec_at_eos,
         "Run CMD while the last frame is on screen", "CMD"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("- decode to display, zero copy");
   GError *err = NULL;
-  GstElement *pipeline, *alloc;
+  GstElement *pipeline, *alloc, *dec;
+  GstPad *dec_src;
+  Trace trace = { NULL, 0, g_string_new (NULL) };
   GstBus *bus;
   GstMessage *msg;
   gint status = EXIT_FAILURE;
@@ -188,17 +269,27 @@ main (int argc, char **argv)
     src = g_strdup_printf ("multifilesrc location=\"%s\" stop-index=%d "
         "caps=video/x-fwht,width=%d,height=%d,framerate=30/1,"
         "colorimetry=bt601", stream, frames - 1, width, height);
+  else if (no_pin)
+    src = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=%d "
+        "%s%s! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601",
+        frames, encoder_input ? "! " : "", encoder_input ? encoder_input : "");
   else
     src = g_strdup_printf ("videotestsrc pattern=smpte num-buffers=%d "
         "! video/x-raw,format=%s,width=%d,height=%d,framerate=30/1 "
         "! v4l2fwhtenc ! capssetter caps=video/x-fwht,colorimetry=bt601",
         frames, fmt, width, height);
-  pin = no_pin ? g_strdup ("") : g_strdup_printf ("! video/x-raw,format=%s ",
-      fmt);
-  desc = g_strdup_printf ("%s ! v4l2fwhtdec capture-io-mode=dmabuf-import "
-      "%s! dmaheapalloc name=alloc ! dmaheapsink name=sink sync=%s%s%s", src,
-      pin, no_sync ? "false" : "true", app.device ? " device=" : "",
-      app.device ? app.device : "");
+  /* a baseline decodes into the format asked for, as the sink makes it do */
+  pin = no_pin && !(baseline && format) ? g_strdup ("") :
+      g_strdup_printf ("! video/x-raw,format=%s ", fmt);
+  if (baseline)
+    desc = g_strdup_printf ("%s ! v4l2fwhtdec name=dec capture-io-mode=dmabuf "
+        "%s! fakesink sync=%s", src, pin, no_sync ? "false" : "true");
+  else
+    desc = g_strdup_printf ("%s ! v4l2fwhtdec name=dec "
+        "capture-io-mode=dmabuf-import "
+        "%s! dmaheapalloc name=alloc ! dmaheapsink name=sink sync=%s%s%s",
+        src, pin, no_sync ? "false" : "true", app.device ? " device=" : "",
+        app.device ? app.device : "");
   g_free (pin);
   g_free (src);
   g_print ("pipeline: %s\n", desc);
@@ -216,14 +307,32 @@ main (int argc, char **argv)
   }
 
   alloc = gst_bin_get_by_name (GST_BIN (pipeline), "alloc");
-  g_signal_connect (alloc, "select-heap", G_CALLBACK (select_heap_for_caps),
-      &app);
-  gst_object_unref (alloc);
+  if (alloc)
+    g_signal_connect (alloc, "select-heap", G_CALLBACK (select_heap_for_caps),
+        &app);
+  trace.alloc = alloc;
+
+  dec = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
+  dec_src = gst_element_get_static_pad (dec, "src");
+  gst_pad_add_probe (dec_src, GST_PAD_PROBE_TYPE_BUFFER, trace_buffer,
+      &trace, NULL);
+  gst_object_unref (dec_src);
+  gst_object_unref (dec);
 
   gst_element_set_state (pipeline, GST_STATE_PLAYING);
   bus = gst_element_get_bus (pipeline);
-  msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  /* the decoder's QoS messages count the frames it dropped as too late */
+  while ((msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+              GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_QOS)) &&
+      GST_MESSAGE_TYPE (msg) == GST_MESSAGE_QOS) {
+    guint64 dropped = 0;
+
+    if (g_strcmp0 (GST_OBJECT_NAME (GST_MESSAGE_SRC (msg)), "dec") == 0) {
+      gst_message_parse_qos_stats (msg, NULL, NULL, &dropped);
+      qos_dropped = MAX (qos_dropped, dropped);
+    }
+    gst_message_unref (msg);
+  }
   if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
     gchar *dbg = NULL;
 
@@ -234,8 +343,14 @@ main (int argc, char **argv)
     g_free (dbg);
   } else {
     status = EXIT_SUCCESS;
-    print_stats (pipeline, "alloc");
-    print_stats (pipeline, "sink");
+    g_print ("decoder: %u frames out, %" G_GUINT64_FORMAT " dropped late "
+        "(QoS)\n", trace.decoded, qos_dropped);
+    if (alloc)
+      g_print ("allocations by decoded frame:%s\n", trace.allocations->str);
+    if (!baseline) {
+      print_stats (pipeline, "alloc");
+      print_stats (pipeline, "sink");
+    }
     if (app.chosen_heap)
       print_heap (app.chosen_heap);
     if (exec_at_eos) {
@@ -253,7 +368,12 @@ main (int argc, char **argv)
   gst_message_unref (msg);
   gst_object_unref (bus);
   gst_element_set_state (pipeline, GST_STATE_NULL);
+  if (alloc)
+    gst_object_unref (alloc);
+  g_string_free (trace.allocations, TRUE);
   gst_object_unref (pipeline);
+  if (report_fds)
+    print_open_fds ();
 
   g_free (app.chosen_heap);
   g_free (app.device);
@@ -261,5 +381,7 @@ main (int argc, char **argv)
   g_free (format);
   g_free (stream);
   g_free (exec_at_eos);
+  g_free (encoder_input);
+  gst_deinit ();
   return status;
 }
