@@ -16,6 +16,7 @@
 
 #include <gst/dmaheap/gstdmaheapinfo.h>
 #include <gst/dmaheap/gstdmaheapcaps.h>
+#include <gst/dmaheap/gstdmaheapdevice.h>
 #include <gst/dmaheap/gstdmaheaprules.h>
 #include <gst/dmaheap/gstdmaheapchoice.h>
 #include <gst/dmaheap/gstdmaheapallocator.h>

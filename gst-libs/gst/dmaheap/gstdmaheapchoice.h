@@ -11,6 +11,7 @@
 
 #include <gst/gst.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
+#include <gst/dmaheap/gstdmaheapdevice.h>
 #include <gst/dmaheap/gstdmaheaprules.h>
 
 G_BEGIN_DECLS
@@ -30,12 +31,17 @@ G_BEGIN_DECLS
  * @rules: (nullable): heap rules, matched against @caps
  * @caps: (nullable): the stream's caps
  * @device: (nullable): the device node of the consumer (e.g.
- *   "/dev/dri/card0"), whose needs come next
+ *   "/dev/dri/card0"), whose needs come next; a consumer that can copy
+ *   what it cannot use (a display): its needs are a preference
  * @frame_size: bytes per frame, for the check that a bounded heap chosen
  *   for @device holds #GST_DMA_HEAP_MIN_FRAMES frames; 0: no check
  * @proposed_heap: (nullable): a heap someone else chose (downstream's pool)
  * @proposed_by: (nullable): who, for the reason ("downstream's pool")
  * @needs: what any heap chosen by default must offer
+ * @devices: (nullable) (array zero-terminated=1): the device nodes that
+ *   must use the buffers themselves (the V4L2 producer that writes into
+ *   them, an encoder or GPU that reads them): every heap chosen, named or
+ *   by rule included, must suit each of them
  *
  * What gst_dma_heap_choose_full() decides from; fields left zero are not
  * used.
@@ -50,6 +56,7 @@ typedef struct
   const gchar *proposed_heap;
   const gchar *proposed_by;
   GstDmaHeapNeeds needs;
+  const gchar *const *devices;
 } GstDmaHeapChoiceRequest;
 
 /**

@@ -177,16 +177,16 @@ gst_dma_heap_get_dir (void)
   return (dir && *dir) ? dir : DEFAULT_HEAP_DIR;
 }
 
-static const gchar *
-sysfs_dir (void)
+const gchar *
+gst_dma_heap_sysfs_dir (void)
 {
   const gchar *dir = g_getenv ("GST_DMA_HEAP_SYSFS_DIR");
 
   return (dir && *dir) ? dir : DEFAULT_SYSFS_DIR;
 }
 
-static gboolean
-heap_name_is_valid (const gchar * name)
+gboolean
+gst_dma_heap_name_is_valid (const gchar * name)
 {
   return name && *name && !strchr (name, '/') && strcmp (name, ".") != 0
       && strcmp (name, "..") != 0;
@@ -247,8 +247,8 @@ heap_query_ioctl (gint fd, struct dma_heap_ext_info *q)
 }
 
 /* Reads a small sysfs file, whitespace stripped; NULL when it cannot. */
-static gchar *
-read_sysfs_line (const gchar * path)
+gchar *
+gst_dma_heap_read_sysfs_line (const gchar * path)
 {
   gchar *contents = NULL;
 
@@ -273,13 +273,15 @@ heap_info_query_kernel_framework (GstDmaHeapInfo * info, dev_t rdev)
   gboolean same;
   gint fd, ret;
 
-  path = g_build_filename (sysfs_dir (), "class", "dma_heap_ext", info->name,
-      "framework", NULL);
-  framework = read_sysfs_line (path);
+  path =
+      g_build_filename (gst_dma_heap_sysfs_dir (), "class", "dma_heap_ext",
+      info->name, "framework", NULL);
+  framework = gst_dma_heap_read_sysfs_line (path);
   g_free (path);
-  path = g_build_filename (sysfs_dir (), "class", "dma_heap", info->name,
-      "dev", NULL);
-  devno = read_sysfs_line (path);
+  path =
+      g_build_filename (gst_dma_heap_sysfs_dir (), "class", "dma_heap",
+      info->name, "dev", NULL);
+  devno = gst_dma_heap_read_sysfs_line (path);
   g_free (path);
   want = g_strdup_printf ("%u:%u", major (rdev), minor (rdev));
   same = g_strcmp0 (framework, "dma_heap") == 0 && g_strcmp0 (devno, want) == 0;
@@ -456,7 +458,7 @@ gst_dma_heap_info_query (const gchar * heap_name, GError ** error)
 
   g_return_val_if_fail (heap_name != NULL, NULL);
 
-  if (!heap_name_is_valid (heap_name))
+  if (!gst_dma_heap_name_is_valid (heap_name))
     goto bad_name;
 
   info = heap_info_new (dir, heap_name);
@@ -722,142 +724,4 @@ no_match:
     g_ptr_array_unref (heaps);
     return NULL;
   }
-}
-
-/* Returns the sysfs directory of the device behind the character device
- * node @path (/sys/dev/char/<major>:<minor>/device), or NULL. */
-static gchar *
-device_sysfs_dir (const gchar * path)
-{
-  struct stat st;
-  gchar *dev;
-
-  if (!path || stat (path, &st) < 0) {
-    GST_DEBUG ("cannot stat %s: %s", GST_STR_NULL (path), g_strerror (errno));
-    return NULL;
-  }
-  if (!S_ISCHR (st.st_mode)) {
-    GST_DEBUG ("%s is not a character device", path);
-    return NULL;
-  }
-
-  dev = g_strdup_printf ("%s/dev/char/%u:%u/device", sysfs_dir (),
-      major (st.st_rdev), minor (st.st_rdev));
-  if (!g_file_test (dev, G_FILE_TEST_IS_DIR)) {
-    GST_DEBUG ("%s has no device directory (%s)", path, dev);
-    g_free (dev);
-    return NULL;
-  }
-
-  return dev;
-}
-
-static gchar *
-link_basename (const gchar * dir, const gchar * name)
-{
-  gchar *path = g_build_filename (dir, name, NULL);
-  gchar *target = g_file_read_link (path, NULL);
-  gchar *base = NULL;
-
-  /* /sys/dev/char/M:m/device is itself a link; its target's basename is the
-   * device's name on its bus. */
-  if (target)
-    base = g_path_get_basename (target);
-  g_free (target);
-  g_free (path);
-
-  return base;
-}
-
-/**
- * gst_dma_heap_hint_for_device:
- * @device_node_path: a device node, e.g. "/dev/dri/card0" or "/dev/video0"
- *
- * Reads the kernel module's hint for the device behind @device_node_path:
- * /sys/kernel/dma_heap_ext/hints/<bus>:<device>, the heap of ours that
- * suits DMA by that device. The hint is returned only when that heap
- * exists.
- *
- * Returns: (transfer full) (nullable): a heap name, or %NULL when there is
- *   no hint (no module, unknown device, hinted heap absent).
- */
-gchar *
-gst_dma_heap_hint_for_device (const gchar * device_node_path)
-{
-  gchar *devdir, *parent, *bus = NULL, *device = NULL, *hint_path = NULL;
-  gchar *contents = NULL, *heap = NULL;
-
-  g_return_val_if_fail (device_node_path != NULL, NULL);
-
-  devdir = device_sysfs_dir (device_node_path);
-  if (!devdir)
-    return NULL;
-
-  parent = g_path_get_dirname (devdir);
-  device = link_basename (parent, "device");
-  bus = link_basename (devdir, "subsystem");
-  g_free (parent);
-  if (!device || !bus) {
-    GST_DEBUG ("cannot tell the bus and name of %s", devdir);
-    goto out;
-  }
-
-  hint_path = g_strdup_printf ("%s/kernel/dma_heap_ext/hints/%s:%s",
-      sysfs_dir (), bus, device);
-  contents = read_sysfs_line (hint_path);
-  if (!contents) {
-    GST_DEBUG ("no hint for %s (%s)", device_node_path, hint_path);
-    goto out;
-  }
-
-  if (heap_name_is_valid (contents)) {
-    gchar *heap_path = g_build_filename (gst_dma_heap_get_dir (), contents,
-        NULL);
-
-    if (g_file_test (heap_path, G_FILE_TEST_EXISTS))
-      heap = g_strdup (contents);
-    else
-      GST_WARNING ("hint for %s names heap %s, which does not exist",
-          device_node_path, contents);
-    g_free (heap_path);
-  } else {
-    GST_WARNING ("ignoring malformed hint '%s' in %s", contents, hint_path);
-  }
-  GST_DEBUG ("hint for %s: %s", device_node_path, GST_STR_NULL (heap));
-
-out:
-  g_free (contents);
-  g_free (hint_path);
-  g_free (bus);
-  g_free (device);
-  g_free (devdir);
-  return heap;
-}
-
-/**
- * gst_dma_heap_device_has_iommu:
- * @device_node_path: a device node, e.g. "/dev/dri/card0"
- *
- * Returns: %TRUE when the device behind @device_node_path sits behind an
- *   IOMMU (its sysfs directory has an iommu_group), so it can use scattered
- *   memory. %FALSE also when that cannot be told.
- */
-gboolean
-gst_dma_heap_device_has_iommu (const gchar * device_node_path)
-{
-  gchar *devdir, *group;
-  gboolean ret;
-
-  g_return_val_if_fail (device_node_path != NULL, FALSE);
-
-  devdir = device_sysfs_dir (device_node_path);
-  if (!devdir)
-    return FALSE;
-
-  group = g_build_filename (devdir, "iommu_group", NULL);
-  ret = g_file_test (group, G_FILE_TEST_EXISTS);
-  g_free (group);
-  g_free (devdir);
-
-  return ret;
 }

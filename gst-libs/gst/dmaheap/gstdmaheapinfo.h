@@ -34,6 +34,9 @@ G_BEGIN_DECLS
  * @GST_DMA_HEAP_ERROR_NO_MATCH: no heap has the properties asked for
  * @GST_DMA_HEAP_ERROR_INVALID_RULES: a heap-rules string does not parse
  * @GST_DMA_HEAP_ERROR_FAILED: any other failure (the message says which)
+ * @GST_DMA_HEAP_ERROR_UNSUITABLE: a device that will access the buffers
+ *   cannot use the heap asked for (the message names the device, its need,
+ *   the heap and the fix)
  */
 typedef enum
 {
@@ -44,6 +47,7 @@ typedef enum
   GST_DMA_HEAP_ERROR_NO_MATCH,
   GST_DMA_HEAP_ERROR_INVALID_RULES,
   GST_DMA_HEAP_ERROR_FAILED,
+  GST_DMA_HEAP_ERROR_UNSUITABLE,
 } GstDmaHeapError;
 
 /**
@@ -146,12 +150,6 @@ const GstDmaHeapInfo *gst_dma_heap_choose_from (GPtrArray * heaps,
 
 GST_DMA_HEAP_API
 gchar *gst_dma_heap_choose (GstDmaHeapNeeds needs, GError ** error);
-
-GST_DMA_HEAP_API
-gchar *gst_dma_heap_hint_for_device (const gchar * device_node_path);
-
-GST_DMA_HEAP_API
-gboolean gst_dma_heap_device_has_iommu (const gchar * device_node_path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (GstDmaHeapInfo, gst_dma_heap_info_free)
 

@@ -478,6 +478,202 @@ make_fake_sysfs (const gchar * hint)
   return root;
 }
 
+/* /dev/zero (1:5) as vivid's video node: a platform device with the
+ * module's facts (no IOMMU, 32-bit DMA, coherent, hint @hint). */
+static void
+add_fake_vivid (const gchar * root, const gchar * hint)
+{
+  gchar *p, *facts;
+
+  p = g_build_filename (root, "devices/platform/vivid.0/video4linux/video0",
+      NULL);
+  g_mkdir_with_parents (p, 0755);
+  g_free (p);
+  p = g_build_filename (root, "bus/platform/drivers/vivid", NULL);
+  g_mkdir_with_parents (p, 0755);
+  g_free (p);
+  p = g_build_filename (root, "dev/char/1:5", NULL);
+  fail_unless_equals_int (symlink
+      ("../../devices/platform/vivid.0/video4linux/video0", p), 0);
+  g_free (p);
+  p = g_build_filename (root,
+      "devices/platform/vivid.0/video4linux/video0/device", NULL);
+  fail_unless_equals_int (symlink ("../../../vivid.0", p), 0);
+  g_free (p);
+  p = g_build_filename (root, "devices/platform/vivid.0/subsystem", NULL);
+  fail_unless_equals_int (symlink ("../../../bus/platform", p), 0);
+  g_free (p);
+  p = g_build_filename (root, "devices/platform/vivid.0/driver", NULL);
+  fail_unless_equals_int (symlink ("../../../bus/platform/drivers/vivid",
+          p), 0);
+  g_free (p);
+
+  facts = g_build_filename (root, "kernel/dma_heap_ext/devices/"
+      "platform:vivid.0", NULL);
+  g_mkdir_with_parents (facts, 0755);
+  p = g_build_filename (facts, "iommu", NULL);
+  g_file_set_contents (p, "0\n", -1, NULL);
+  g_free (p);
+  p = g_build_filename (facts, "dma_mask_bits", NULL);
+  g_file_set_contents (p, "32\n", -1, NULL);
+  g_free (p);
+  p = g_build_filename (facts, "coherent", NULL);
+  g_file_set_contents (p, "1\n", -1, NULL);
+  g_free (p);
+  p = g_build_filename (facts, "hint", NULL);
+  g_file_set_contents (p, hint, -1, NULL);
+  g_free (p);
+  g_free (facts);
+}
+
+GST_START_TEST (test_device_facts)
+{
+  GstDmaHeapDevice *vivid, *card, *copy;
+  GstDmaHeapInfo *system, *cma;
+  GError *error = NULL;
+  gchar *root, *p, *why = NULL;
+
+  root = make_fake_sysfs (NULL);
+  add_fake_vivid (root, "linux,cma\n");
+  /* the PCI card: behind an IOMMU, its mask from PCI's own file */
+  p = g_build_filename (root,
+      "devices/pci0000:00/0000:00:02.0/iommu_group", NULL);
+  g_mkdir_with_parents (p, 0755);
+  g_free (p);
+  p = g_build_filename (root,
+      "devices/pci0000:00/0000:00:02.0/dma_mask_bits", NULL);
+  g_file_set_contents (p, "64\n", -1, NULL);
+  g_free (p);
+
+  /* from the module */
+  vivid = gst_dma_heap_device_new ("/dev/zero", &error);
+  fail_unless (vivid != NULL, "%s", error ? error->message : "");
+  fail_unless (vivid->from_kernel);
+  fail_unless_equals_string (vivid->name, "platform:vivid.0");
+  fail_unless_equals_string (vivid->driver, "vivid");
+  fail_if (vivid->has_iommu);
+  fail_unless_equals_int (vivid->dma_mask_bits, 32);
+  fail_unless_equals_int (vivid->coherent, 1);
+  fail_unless_equals_string (vivid->hint, "linux,cma");
+  fail_unless_equals_int (gst_dma_heap_device_get_needs (vivid, &why),
+      GST_DMA_HEAP_NEED_CONTIGUOUS | GST_DMA_HEAP_NEED_DMA32);
+  fail_unless (strstr (why, "no IOMMU") && strstr (why, "32-bit"), "%s", why);
+  g_free (why);
+
+  /* from sysfs alone */
+  card = gst_dma_heap_device_new ("/dev/null", NULL);
+  fail_unless (card != NULL);
+  fail_if (card->from_kernel);
+  fail_unless (card->has_iommu);
+  fail_unless_equals_int (card->dma_mask_bits, 64);
+  fail_unless_equals_int (card->coherent, -1);
+  fail_unless (card->driver == NULL);
+  fail_unless_equals_int (gst_dma_heap_device_get_needs (card, NULL),
+      GST_DMA_HEAP_NEED_NONE);
+  copy = gst_dma_heap_device_copy (card);
+  fail_unless_equals_string (copy->name, card->name);
+  gst_dma_heap_device_free (copy);
+
+  /* what each can use, and why not */
+  system = gst_dma_heap_info_query ("system", NULL);
+  cma = gst_dma_heap_info_query ("linux,cma", NULL);
+  fail_unless (gst_dma_heap_device_can_use (card, system, NULL));
+  fail_unless (gst_dma_heap_device_can_use (vivid, cma, NULL));
+  fail_if (gst_dma_heap_device_can_use (vivid, system, &why));
+  fail_unless (strstr (why, "/dev/zero (vivid, platform:vivid.0)") &&
+      strstr (why, "system is not physically contiguous"), "%s", why);
+  g_free (why);
+
+  /* not a device */
+  fail_unless (gst_dma_heap_device_new ("/nonexistent", &error) == NULL);
+  fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
+          GST_DMA_HEAP_ERROR_NOT_FOUND));
+  fail_unless (strstr (error->message, "/nonexistent") != NULL);
+  g_clear_error (&error);
+
+  gst_dma_heap_info_free (system);
+  gst_dma_heap_info_free (cma);
+  gst_dma_heap_device_free (vivid);
+  gst_dma_heap_device_free (card);
+  dmaheap_test_remove_tree (root);
+  g_free (root);
+  g_unsetenv ("GST_DMA_HEAP_SYSFS_DIR");
+}
+
+GST_END_TEST;
+
+/* One choice for a producer that must import (vivid, no IOMMU) and a
+ * display behind an IOMMU. */
+GST_START_TEST (test_choose_for_devices)
+{
+  const gchar *producer[] = { "/dev/zero", NULL };
+  const gchar *missing[] = { "/dev/nonexistent", NULL };
+  GstDmaHeapChoiceRequest req = {.device = "/dev/null",.devices = producer };
+  GstDmaHeapChoice *choice;
+  GError *error = NULL;
+  gchar *root, *p;
+
+  root = make_fake_sysfs (NULL);
+  add_fake_vivid (root, "\n");
+  p = g_build_filename (root,
+      "devices/pci0000:00/0000:00:02.0/iommu_group", NULL);
+  g_mkdir_with_parents (p, 0755);
+  g_free (p);
+
+  /* the display alone takes the system heap; with vivid, contiguous */
+  choice = gst_dma_heap_choose_full (&(GstDmaHeapChoiceRequest) {
+      .device = "/dev/null"}, NULL);
+  fail_unless_equals_string (choice->heap, "system");
+  gst_dma_heap_choice_free (choice);
+  choice = gst_dma_heap_choose_full (&req, &error);
+  fail_unless (choice != NULL, "%s", error ? error->message : "");
+  fail_unless_equals_string (choice->heap, "linux,cma");
+  fail_unless (strstr (choice->reason, "/dev/zero (vivid") &&
+      strstr (choice->reason, "no IOMMU"), "%s", choice->reason);
+  gst_dma_heap_choice_free (choice);
+
+  /* a heap by name or rule that vivid cannot use: refused, with the fix */
+  req.heap = "system";
+  fail_unless (gst_dma_heap_choose_full (&req, &error) == NULL);
+  fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
+          GST_DMA_HEAP_ERROR_UNSUITABLE));
+  fail_unless (strstr (error->message, "Heap system (asked for by name)") &&
+      strstr (error->message, "/dev/zero (vivid, platform:vivid.0)") &&
+      strstr (error->message, "Ask for heap linux,cma"), "%s", error->message);
+  g_clear_error (&error);
+  req.heap = NULL;
+  req.rules = gst_dma_heap_rules_parse ("video/x-raw:system", NULL);
+  req.caps = gst_caps_from_string ("video/x-raw");
+  fail_unless (gst_dma_heap_choose_full (&req, &error) == NULL);
+  fail_unless (strstr (error->message, "heap-rules rule 1"), "%s",
+      error->message);
+  g_clear_error (&error);
+  gst_dma_heap_rules_unref ((GstDmaHeapRules *) req.rules);
+  gst_caps_unref ((GstCaps *) req.caps);
+  req.rules = NULL;
+  req.caps = NULL;
+
+  /* downstream's proposal that vivid cannot use is passed over */
+  req.proposed_heap = "system";
+  req.proposed_by = "downstream's pool";
+  choice = gst_dma_heap_choose_full (&req, NULL);
+  fail_unless_equals_string (choice->heap, "linux,cma");
+  gst_dma_heap_choice_free (choice);
+
+  /* a device that is not there */
+  req.devices = missing;
+  fail_unless (gst_dma_heap_choose_full (&req, &error) == NULL);
+  fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
+          GST_DMA_HEAP_ERROR_NOT_FOUND));
+  g_clear_error (&error);
+
+  dmaheap_test_remove_tree (root);
+  g_free (root);
+  g_unsetenv ("GST_DMA_HEAP_SYSFS_DIR");
+}
+
+GST_END_TEST;
+
 GST_START_TEST (test_device_hint)
 {
   gchar *root, *heap, *p;
@@ -545,6 +741,8 @@ dmaheapinfo_suite (void)
   tcase_add_test (tc, test_rules_parse_and_match);
   tcase_add_test (tc, test_rules_errors);
   tcase_add_test (tc, test_device_hint);
+  tcase_add_test (tc, test_device_facts);
+  tcase_add_test (tc, test_choose_for_devices);
 
   return s;
 }
