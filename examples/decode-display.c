@@ -71,15 +71,30 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
       GST_VIDEO_INFO_WIDTH (&vinfo),
       GST_VIDEO_INFO_HEIGHT (&vinfo)) : gst_caps_to_string (caps);
   gchar *device = display_device (sink, app);
+  /* the decoder writes into the buffers: the heap must suit it too */
+  GstElement *dec = gst_bin_get_by_name (GST_BIN (pipeline), "dec");
+  gchar *decoder = NULL;
+  const gchar *producers[2] = { NULL, NULL };
+  GError *error = NULL;
   GstDmaHeapChoiceRequest req = {.heap = app->forced_heap,.device = device,
     .frame_size = known ? GST_VIDEO_INFO_SIZE (&vinfo) : 0,
     .proposed_heap = element_choice,
-    .proposed_by = "dmaheapalloc's own choice for these caps"
+    .proposed_by = "dmaheapalloc's own choice for these caps",
+    .devices = producers
   };
+  GstDmaHeapChoice *choice;
+  gchar *heap;
+  const gchar *why;
+
+  if (dec) {
+    g_object_get (dec, "device", &decoder, NULL);
+    producers[0] = decoder;
+    gst_object_unref (dec);
+  }
   /* the library's policy, the one both elements use, with its reason */
-  GstDmaHeapChoice *choice = gst_dma_heap_choose_full (&req, NULL);
-  gchar *heap = choice ? g_strdup (choice->heap) : NULL;
-  const gchar *why = choice ? choice->reason : "no heap at all";
+  choice = gst_dma_heap_choose_full (&req, &error);
+  heap = choice ? g_strdup (choice->heap) : NULL;
+  why = choice ? choice->reason : error->message;
 
   g_print ("heap for %s on display %s: %s (%s)\n", caps_str,
       device ? device : "(auto)", heap ? heap : "(none)", why);
@@ -87,6 +102,8 @@ select_heap_for_caps (GstElement * alloc, GstCaps * caps,
   app->chosen_heap = g_strdup (heap);
 
   gst_dma_heap_choice_free (choice);
+  g_clear_error (&error);
+  g_free (decoder);
   g_free (device);
   g_free (caps_str);
   gst_object_unref (sink);

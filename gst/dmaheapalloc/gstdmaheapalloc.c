@@ -66,13 +66,14 @@
 #include "gstdmaheapalloc.h"
 #include "gstdmaheapallocelements.h"
 #include "gstdmaheapallocdownstream.h"
+#include "gstdmaheapallocpeers.h"
 #include "gstdmaheapallocpools.h"
 #include "gstdmaheapallocsettings.h"
 
 #include <gst/video/video.h>
 #include <gst/dmaheap/dmaheap.h>
 
-GST_DEBUG_CATEGORY_STATIC (gst_dma_heap_alloc_debug);
+GST_DEBUG_CATEGORY (gst_dma_heap_alloc_debug);
 #define GST_CAT_DEFAULT gst_dma_heap_alloc_debug
 
 #define DEFAULT_HEAP GST_DMA_HEAP_ALLOC_AUTO
@@ -118,6 +119,8 @@ struct _GstDmaHeapAlloc
   gchar *passable_heap;
   /* downstream's last ALLOCATION answer (decide_allocation) */
   GstDmaHeapAllocDownstream downstream;
+  /* the devices around, found at each ALLOCATION query from upstream */
+  GstDmaHeapAllocPeers peers;
 };
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
@@ -180,6 +183,7 @@ reset_streaming (GstDmaHeapAlloc * self)
   gst_video_info_init (&self->info);
   g_clear_pointer (&self->passable_heap, g_free);
   gst_dma_heap_alloc_downstream_clear (&self->downstream);
+  gst_dma_heap_alloc_peers_clear (&self->peers);
 }
 
 /* @caps and their other form: DMA_DRM (@to_dma_drm) or plain. On 1.22 there
@@ -266,18 +270,21 @@ gst_dma_heap_alloc_decide_allocation (GstBaseTransform * trans,
 }
 
 /* The heap for @caps (see the element's description); NULL after posting an
- * error. */
+ * error. @proposed: for the pool proposed upstream, whose buffers the
+ * producer writes into (else for the copies, which only we write). */
 static gchar *
 select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
-    const gchar * downstream_heap)
+    const gchar * downstream_heap, gsize frame_size, gboolean proposed)
 {
   GstDmaHeapChoice *choice;
   gchar *heap, *chosen = NULL, *reason;
   GError *error = NULL;
   gboolean by_name;
 
+  gst_dma_heap_alloc_peers_find (&self->peers, GST_ELEMENT (self));
   choice = gst_dma_heap_alloc_settings_choose (&self->settings, caps,
-      downstream_heap, &by_name, &error);
+      downstream_heap, proposed ? self->peers.producer : NULL,
+      self->peers.consumer, frame_size, &by_name, &error);
   if (!choice)
     goto failed;
   heap = g_steal_pointer (&choice->heap);
@@ -369,7 +376,7 @@ gst_dma_heap_alloc_propose_allocation (GstBaseTransform * trans,
   if (!gst_dma_heap_video_info_from_caps (&info, caps, NULL))
     goto wrong_caps;
 
-  heap = select_heap (self, caps, self->downstream.heap);
+  heap = select_heap (self, caps, self->downstream.heap, info.size, TRUE);
   if (!heap)
     return FALSE;
 
@@ -448,7 +455,8 @@ get_copy_pool (GstDmaHeapAlloc * self)
   if (pool)
     return pool;
 
-  heap = select_heap (self, self->caps, self->downstream.heap);
+  heap = select_heap (self, self->caps, self->downstream.heap,
+      self->info.size, FALSE);
   if (!heap)
     return NULL;
   pool = make_pool (self, self->caps, &self->info, heap,

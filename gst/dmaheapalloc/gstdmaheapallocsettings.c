@@ -158,16 +158,21 @@ gst_dma_heap_alloc_settings_check (GstDmaHeapAllocSettings * settings,
   return ok;
 }
 
-/* The library's one policy for @caps: heap property, heap-rules,
- * downstream's heap, the default. @by_name: the heap property decided (the
+/* The library's one policy for @caps: heap property, heap-rules, what the
+ * devices need (@producer, which writes into the buffers, must be able to
+ * use the heap; @consumer, the display, copies otherwise), downstream's
+ * heap, the default. @by_name: the heap property decided (the
  * application's last word: no select-heap). */
 GstDmaHeapChoice *
 gst_dma_heap_alloc_settings_choose (GstDmaHeapAllocSettings * settings,
-    GstCaps * caps, const gchar * downstream_heap, gboolean * by_name,
+    GstCaps * caps, const gchar * downstream_heap, const gchar * producer,
+    const gchar * consumer, gsize frame_size, gboolean * by_name,
     GError ** error)
 {
+  const gchar *devices[] = { producer, NULL };
   GstDmaHeapChoiceRequest req = {.caps = caps,
-    .proposed_heap = downstream_heap,.proposed_by = "downstream's pool"
+    .proposed_heap = downstream_heap,.proposed_by = "downstream's pool",
+    .device = consumer,.frame_size = frame_size,.devices = devices
   };
   GstDmaHeapChoice *choice;
   GstDmaHeapRules *rules = NULL;

@@ -56,6 +56,7 @@ gboolean gst_dma_heap_alloc_settings_check (GstDmaHeapAllocSettings *
     settings, GError ** error);
 GstDmaHeapChoice *gst_dma_heap_alloc_settings_choose (GstDmaHeapAllocSettings
     * settings, GstCaps * caps, const gchar * downstream_heap,
+    const gchar * producer, const gchar * consumer, gsize frame_size,
     gboolean * by_name, GError ** error);
 gchar *gst_dma_heap_alloc_settings_passable_heap (GstDmaHeapAllocSettings *
     settings, GstCaps * caps);

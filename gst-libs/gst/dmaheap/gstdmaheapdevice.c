@@ -85,8 +85,7 @@ device_sysfs_dir (const gchar * path, gchar ** why)
   dev = g_strdup_printf ("%s/dev/char/%u:%u/device", gst_dma_heap_sysfs_dir (),
       major (st.st_rdev), minor (st.st_rdev));
   if (!g_file_test (dev, G_FILE_TEST_IS_DIR)) {
-    *why = g_strdup_printf ("%s belongs to no device in sysfs (%s)", path,
-        dev);
+    *why = g_strdup_printf ("%s belongs to no device in sysfs (%s)", path, dev);
     g_free (dev);
     return NULL;
   }
