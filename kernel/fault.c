@@ -4,7 +4,11 @@
  *
  *   fault_point  the point's name (fault_points lists them), "" = none
  *   fault_nth    the n-th call of that point from now fails; 0 = none.
- *                Writing it restarts the count. Once it fired it is 0.
+ *                Writing it restarts the count. Once it fired (fault_times
+ *                times) it is 0.
+ *   fault_times  how many calls fail from the n-th on (default 1)
+ *   fault_delay_ms  each failing call sleeps that long first (default 0):
+ *                the window a test acts in while a failure is under way
  *   fault_hits   read-only: calls of the point since fault_nth was set, and
  *                how many failed ("calls=5 failed=1")
  *   fault_points read-only: every point's name
@@ -18,6 +22,7 @@
  */
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/spinlock.h>
@@ -32,6 +37,7 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_HEAP]	= "heap",
 	[DHE_FAULT_CDEV]	= "cdev",
 	[DHE_FAULT_DEVICE]	= "device",
+	[DHE_FAULT_KHEAP]	= "kheap",
 	[DHE_FAULT_HINT]	= "hint",
 	[DHE_FAULT_CARVEOUT]	= "carveout",
 	[DHE_FAULT_BUFFER]	= "buffer",
@@ -51,25 +57,41 @@ static unsigned int dhe_fault_nth;
 static unsigned int dhe_fault_calls;
 static unsigned int dhe_fault_failed;
 
+static unsigned int dhe_fault_times = 1;
+module_param_named(fault_times, dhe_fault_times, uint, 0600);
+MODULE_PARM_DESC(fault_times, "test build: how many calls fail from the fault_nth-th on (default 1)");
+
+static unsigned int dhe_fault_delay_ms;
+module_param_named(fault_delay_ms, dhe_fault_delay_ms, uint, 0600);
+MODULE_PARM_DESC(fault_delay_ms, "test build: each failing call sleeps that long first (default 0)");
+
+/* every point is a call that may sleep: so may its failure */
 bool dhe_fault(enum dhe_fault_point point)
 {
+	unsigned int call = 0, delay_ms;
 	unsigned long flags;
 	bool fail = false;
 
 	spin_lock_irqsave(&dhe_fault_lock, flags);
 	if ((int)point == dhe_fault_point_nr) {
-		dhe_fault_calls++;
-		if (dhe_fault_nth && dhe_fault_calls == dhe_fault_nth) {
-			dhe_fault_nth = 0;
+		call = ++dhe_fault_calls;
+		if (dhe_fault_nth && call >= dhe_fault_nth) {
 			dhe_fault_failed++;
 			fail = true;
+			if (call - dhe_fault_nth + 1 >= max(READ_ONCE(dhe_fault_times), 1U))
+				dhe_fault_nth = 0;
 		}
 	}
 	spin_unlock_irqrestore(&dhe_fault_lock, flags);
-	if (fail)
-		pr_info("dma_heap_ext: fault injection: failing %s call %u\n",
-			dhe_fault_names[point], dhe_fault_calls);
-	return fail;
+	if (!fail)
+		return false;
+
+	pr_info("dma_heap_ext: fault injection: failing %s call %u\n",
+		dhe_fault_names[point], call);
+	delay_ms = READ_ONCE(dhe_fault_delay_ms);
+	if (delay_ms)
+		msleep(delay_ms);
+	return true;
 }
 
 static int dhe_fault_point_set(const char *val, const struct kernel_param *kp)

@@ -6,7 +6,10 @@
  * Built with DHE_FAULT_INJECT=y (tests only: tools/vm/vm-run
  * --kmod-fault-inject), the module parameters fault_point=<name> and
  * fault_nth=<n> make the n-th call of that point from then on fail as if
- * the kernel had refused it; the normal build compiles every check away.
+ * the kernel had refused it (fault_times=<k>: that call and the k-1 after
+ * it; fault_delay_ms=<ms>: each failing call waits first, so that a test
+ * can act while a failure is under way); the normal build compiles every
+ * check away.
  */
 #ifndef _DMA_HEAP_EXT_FAULT_H
 #define _DMA_HEAP_EXT_FAULT_H
@@ -17,8 +20,9 @@ enum dhe_fault_point {
 	DHE_FAULT_CHRDEV,	/* alloc_chrdev_region() */
 	DHE_FAULT_CLASS,	/* class_create() */
 	DHE_FAULT_HEAP,		/* a heap's struct (kzalloc, kstrdup) */
-	DHE_FAULT_CDEV,		/* cdev_add() */
-	DHE_FAULT_DEVICE,	/* device_create(): the node and sysfs dir */
+	DHE_FAULT_CDEV,		/* cdev_device_add(): the node and sysfs dir */
+	DHE_FAULT_DEVICE,	/* dev_set_name() of a heap's device */
+	DHE_FAULT_KHEAP,	/* dma_heap_add() (kernel_framework=1) */
 	DHE_FAULT_HINT,		/* hint kobjects, notifiers and files */
 	DHE_FAULT_CARVEOUT,	/* the contiguous heap's carveout at load */
 	DHE_FAULT_BUFFER,	/* a buffer's and an attachment's structs */

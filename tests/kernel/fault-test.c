@@ -10,22 +10,30 @@
  *     alloc + mmap + import by the test module (attach, map, CPU access,
  *     vmap) + PRIME import into vgem + in-kernel allocation + close: the
  *     caller gets an errno, and afterwards no buffer is accounted and no
- *     system-heap page is held outside the pools (buffer_pages).
+ *     system-heap page is held outside the pools (buffer_pages);
+ *   - at publish, with a thread opening and querying every node of ours it
+ *     can reach while the load drops a heap or fails (publish_race()).
  * The kernel log is checked by vm-run (warnings, BUG, SLUB/KFENCE reports).
- *   fault-test            (inside vm-run, VM_KMOD_DIR = the fault build)
+ *   fault-test [load] [buffer] [publish]   (inside vm-run, VM_KMOD_DIR =
+ *              the fault build; no argument: all three, in that order)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include <xf86drm.h>
 #include "dma-heap-ext-test.h"
+#include <linux/dma-heap-ext.h>
 #include "heap-common.h"
 
 #define PARAMS "/sys/module/dma_heap_ext/parameters/"
@@ -35,7 +43,7 @@ static const char *kmod_dir;
 static const char *heaps[3];
 
 static const char *const init_points[] = {
-	"chrdev", "class", "heap", "cdev", "device", "hint", "carveout",
+	"chrdev", "class", "heap", "device", "cdev", "hint", "carveout",
 };
 static const char *const runtime_points[] = {
 	"buffer", "page", "sg", "page_array", "attr", "attr_wb", "vmap", "export", "fd",
@@ -244,11 +252,309 @@ static unsigned int walk_runtime_point(const char *point, const char *heap, int 
 	return n - 1;
 }
 
-int main(void)
+
+static void walk_buffer_points(void)
 {
 	unsigned int walked[sizeof(runtime_points) / sizeof(runtime_points[0])] = { 0 };
 	size_t i;
 	int h, tfd, vgem;
+
+	printf("# == failure points of a buffer's life\n");
+	unload();
+	if (!CHECK(ht_extra_ko("dma_heap_ext_test.ko") &&
+		   ht_run("insmod %s/dma_heap_ext.ko %s && insmod %s", kmod_dir, ht_kmod_args(),
+			  ht_extra_ko("dma_heap_ext_test.ko")) == 0,
+		   "load the module and the test importer"))
+		return;
+	tfd = open("/dev/dma_heap_ext_test", O_RDWR | O_CLOEXEC);
+	vgem = ht_open_vgem();
+	if (!CHECK(tfd >= 0 && vgem >= 0, "test importer and vgem open"))
+		return;
+	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
+		for (h = 0; h < 3; h++)
+			walked[i] += walk_runtime_point(runtime_points[i], heaps[h], tfd, vgem);
+	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
+		CHECK(walked[i] > 0, "%s: reached on some heap (%u calls)", runtime_points[i], walked[i]);
+	close(tfd);
+	close(vgem);
+	CHECK(unload() == 0 && nothing_left(), "unloads at the end, nothing left");
+}
+
+/*
+ * Publishing against a user: a thread opens every node of ours it can reach
+ * and queries each open heap again and again, while a load drops a heap at
+ * publish or fails. It reaches the nodes in /dev/dma_heap and
+ * /dev/dma_heap_ext, and
+ * every minor of the module's char device region through nodes it makes
+ * itself (mknod), which open a heap's cdev from cdev_add() on, before and
+ * without any devtmpfs node. The failing call waits (fault_delay_ms), so
+ * the racer is inside whatever window the failure leaves; a heap freed
+ * under one of its files shows as a SLUB report or an oops in the log.
+ */
+#define RACE_DIR	"/tmp/dhe-race"
+#define RACE_MAX_FDS	64
+#define RACE_HOLD_MS	800
+#define RACE_DELAY_MS	300
+/* more than the heaps the module can have (system, uncached, contiguous, CMA) */
+#define RACE_MINORS	8
+
+static volatile int race_stop;
+static unsigned long race_rounds, race_opens, race_queries;
+
+struct race_fd {
+	int fd;
+	char path[300];
+	double opened_ms;
+};
+
+static double now_ms(void)
+{
+	return ht_now_us() / 1000.0;
+}
+
+static int dhe_major(void)
+{
+	char line[128], name[64];
+	int major = -1, m;
+	FILE *f = fopen("/proc/devices", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%d %63s", &m, name) == 2 && !strcmp(name, "dma_heap_ext"))
+			major = m;
+	fclose(f);
+	return major;
+}
+
+/* nodes of every minor of the module's region, made afresh per major */
+static void race_make_nodes(int major)
+{
+	char p[96];
+	int minor;
+
+	ht_run("rm -rf " RACE_DIR " && mkdir -p " RACE_DIR " >/dev/null 2>&1");
+	for (minor = 0; minor < RACE_MINORS; minor++) {
+		snprintf(p, sizeof(p), RACE_DIR "/%d-%d", major, minor);
+		mknod(p, S_IFCHR | 0600, makedev(major, minor));
+	}
+}
+
+static int race_held(struct race_fd *fds, int n, const char *path)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(fds[i].path, path))
+			return 1;
+	return 0;
+}
+
+static int race_open_dir(const char *dir, struct race_fd *fds, int n)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char p[300];
+	int fd;
+
+	if (!d)
+		return n;
+	while ((de = readdir(d)) && n < RACE_MAX_FDS) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (race_held(fds, n, p))
+			continue;
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		race_opens++;
+		fds[n].fd = fd;
+		snprintf(fds[n].path, sizeof(fds[n].path), "%s", p);
+		fds[n].opened_ms = now_ms();
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static void *race_thread(void *arg)
+{
+	struct race_fd fds[RACE_MAX_FDS];
+	struct dma_heap_ext_info info;
+	int n = 0, i, major, last_major = -1;
+
+	(void)arg;
+	while (!race_stop) {
+		major = dhe_major();
+		if (major >= 0 && major != last_major) {
+			race_make_nodes(major);
+			last_major = major;
+		}
+		n = race_open_dir(RACE_DIR, fds, n);
+		n = race_open_dir("/dev/dma_heap", fds, n);
+		n = race_open_dir("/dev/dma_heap_ext", fds, n);
+		for (i = 0; i < n; i++) {
+			memset(&info, 0, sizeof(info));
+			if (ioctl(fds[i].fd, DMA_HEAP_EXT_IOC_QUERY, &info) == 0)
+				race_queries++;
+		}
+		/* held long enough to outlive any failure's window, then let go */
+		for (i = 0; i < n; i++) {
+			if (now_ms() - fds[i].opened_ms < RACE_HOLD_MS)
+				continue;
+			close(fds[i].fd);
+			fds[i--] = fds[--n];
+		}
+		race_rounds++;
+		usleep(5000);
+	}
+	for (i = 0; i < n; i++)
+		close(fds[i].fd);
+	return NULL;
+}
+
+static long meminfo_kb(const char *field)
+{
+	char line[128];
+	long v = -1;
+	size_t len = strlen(field);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, len) && line[len] == ':')
+			v = strtol(line + len + 1, NULL, 10);
+	fclose(f);
+	return v;
+}
+
+static long mem_available_kb(void)
+{
+	ht_run("sync; echo 3 > /proc/sys/vm/drop_caches");
+	return meminfo_kb("MemAvailable");
+}
+
+static int fault_point_exists(const char *point)
+{
+	char buf[512], *tok, *save;
+
+	if (ht_sysfs_read(PARAMS "fault_points", buf, sizeof(buf)) < 0)
+		return 0;
+	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
+		if (!strcmp(tok, point))
+			return 1;
+	return 0;
+}
+
+/* one load with @point's calls @nth.. @nth+@times-1 failing, a racer beside it */
+static void publish_race(const char *point, unsigned int nth, unsigned int times,
+			 const char *extra_args, long mem_before)
+{
+	unsigned long rounds, opens, queries;
+	unsigned int calls, failed;
+	pthread_t racer;
+	long mem_after;
+	int h, rc, loaded;
+
+	race_stop = 0;
+	race_rounds = race_opens = race_queries = 0;
+	if (!CHECK(pthread_create(&racer, NULL, race_thread, NULL) == 0, "start the racer"))
+		return;
+	rc = ht_run("insmod %s/dma_heap_ext.ko %s %s fault_point=%s fault_nth=%u fault_times=%u fault_delay_ms=%u 2>/dev/null",
+		    kmod_dir, ht_kmod_args(), extra_args, point, nth, times, RACE_DELAY_MS);
+	/* the racer goes on past the load: a file it holds outlives it */
+	usleep((RACE_HOLD_MS + 200) * 1000);
+	loaded = ht_module_loaded();
+	failed = 0;
+	if (loaded)
+		hits(&calls, &failed);
+	race_stop = 1;
+	pthread_join(racer, NULL);
+	rounds = race_rounds;
+	opens = race_opens;
+	queries = race_queries;
+	printf("# %s calls %u..%u failing: load %s; the racer's %lu rounds opened %lu, queried %lu\n",
+	       point, nth, nth + times - 1, rc ? "failed" : "succeeded", rounds, opens, queries);
+	CHECK(rounds > 50, "%s calls %u..%u: the racer went round %lu times (queried %lu)",
+	      point, nth, nth + times - 1, rounds, queries);
+
+	if (loaded) {
+		CHECK(rc == 0 && failed > 0, "%s calls %u..%u fail at publish: the module loads without the heaps that failed (%u failed)",
+		      point, nth, nth + times - 1, failed);
+		CHECK(read_param_long("../refcnt") == 0,
+		      "%s calls %u..%u: once the racer let go, nothing holds the module (refcnt %ld)",
+		      point, nth, nth + times - 1, read_param_long("../refcnt"));
+		for (h = 0; h < 3; h++)
+			if (ht_heap_is_ours(heaps[h]))
+				CHECK(ht_sysfs_u64(heaps[h], "buffers") == 0,
+				      "%s calls %u..%u: %s accounts no buffer", point, nth, nth + times - 1,
+				      heaps[h]);
+		CHECK(heaps_work(), "%s calls %u..%u: every heap the module shows allocates", point, nth,
+		      nth + times - 1);
+		CHECK(unload() == 0 && nothing_left(), "%s calls %u..%u: unloads and leaves nothing behind",
+		      point, nth, nth + times - 1);
+	} else {
+		CHECK(rc != 0 && nothing_left(), "%s calls %u..%u: the load fails and leaves nothing behind",
+		      point, nth, nth + times - 1);
+	}
+	mem_after = mem_available_kb();
+	CHECK(mem_after > mem_before - 16 * 1024,
+	      "%s calls %u..%u: MemAvailable back (%ld kB before the walk, %ld kB now)", point, nth,
+	      nth + times - 1, mem_before, mem_after);
+}
+
+static void walk_publish_race(void)
+{
+	char modprobe[256] = "";
+	long mem_before;
+
+	unload();
+	/*
+	 * Opening a minor nobody registered makes the kernel run modprobe
+	 * for char-major-M-N (base_probe()): hundreds of milliseconds a time
+	 * under emulation, longer than the window. No modprobe path, no run.
+	 */
+	ht_sysfs_read("/proc/sys/kernel/modprobe", modprobe, sizeof(modprobe));
+	modprobe[strcspn(modprobe, "\n")] = 0;
+	ht_sysfs_write("/proc/sys/kernel/modprobe", "\n");
+	mem_before = mem_available_kb();
+	/* one heap left out, the load goes on; then every heap, the load fails */
+	publish_race("cdev", 1, 1, "", mem_before);
+	publish_race("cdev", 2, 1, "", mem_before);
+	publish_race("cdev", 1, 16, "", mem_before);
+	publish_race("device", 1, 1, "", mem_before);
+	publish_race("device", 3, 1, "", mem_before);
+	/*
+	 * The kernel's framework refusing every heap (7.x): the load fails,
+	 * and nothing was ever added there, so nothing pins the module. One
+	 * refused heap among accepted ones would pin it for good.
+	 */
+	if (fault_point_exists("kheap") &&
+	    !ht_run("modinfo -p %s/dma_heap_ext.ko | grep -q '^kernel_framework:' && "
+		    "grep -qw dma_heap_add /proc/kallsyms", kmod_dir))
+		publish_race("kheap", 1, 16, "kernel_framework=1", mem_before);
+	ht_run("rm -rf " RACE_DIR);
+	if (modprobe[0])
+		ht_sysfs_write("/proc/sys/kernel/modprobe", modprobe);
+}
+
+static int section(int argc, char **argv, const char *name)
+{
+	int i;
+
+	if (argc < 2)
+		return 1;
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], name))
+			return 1;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	kmod_dir = getenv("VM_KMOD_DIR");
@@ -262,29 +568,17 @@ int main(void)
 	heaps[1] = "system-uncached";
 	heaps[2] = "contiguous";
 
-	printf("# == failure points at load\n");
-	for (i = 0; i < sizeof(init_points) / sizeof(init_points[0]); i++)
-		walk_init_point(init_points[i]);
-
-	printf("# == failure points of a buffer's life\n");
-	unload();
-	if (!CHECK(ht_extra_ko("dma_heap_ext_test.ko") &&
-		   ht_run("insmod %s/dma_heap_ext.ko %s && insmod %s", kmod_dir, ht_kmod_args(),
-			  ht_extra_ko("dma_heap_ext_test.ko")) == 0,
-		   "load the module and the test importer"))
-		return 1;
-	tfd = open("/dev/dma_heap_ext_test", O_RDWR | O_CLOEXEC);
-	vgem = ht_open_vgem();
-	if (!CHECK(tfd >= 0 && vgem >= 0, "test importer and vgem open"))
-		return 1;
-	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
-		for (h = 0; h < 3; h++)
-			walked[i] += walk_runtime_point(runtime_points[i], heaps[h], tfd, vgem);
-	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
-		CHECK(walked[i] > 0, "%s: reached on some heap (%u calls)", runtime_points[i], walked[i]);
-	close(tfd);
-	close(vgem);
-	CHECK(unload() == 0 && nothing_left(), "unloads at the end, nothing left");
+	if (section(argc, argv, "load")) {
+		printf("# == failure points at load\n");
+		for (i = 0; i < sizeof(init_points) / sizeof(init_points[0]); i++)
+			walk_init_point(init_points[i]);
+	}
+	if (section(argc, argv, "buffer"))
+		walk_buffer_points();
+	if (section(argc, argv, "publish")) {
+		printf("# == publishing against a user\n");
+		walk_publish_race();
+	}
 
 	printf("# %d failure(s)\n", ht_failures);
 	return ht_failures ? 1 : 0;
