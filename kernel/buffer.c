@@ -131,7 +131,8 @@ static struct sg_table *dhe_map_dma_buf(struct dma_buf_attachment *attachment,
 	struct dhe_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->table, direction, 0);
+	ret = dhe_fault(DHE_FAULT_MAP) ? -ENOMEM :
+		dma_map_sgtable(attachment->dev, &a->table, direction, 0);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -229,8 +230,9 @@ static int dhe_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 			continue;
 		}
 		size = min((npages - pgoff) << PAGE_SHIFT, vma->vm_end - addr);
-		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + pgoff,
-				      size, vma->vm_page_prot);
+		ret = dhe_fault(DHE_FAULT_MMAP) ? -EAGAIN :
+			remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + pgoff,
+					size, vma->vm_page_prot);
 		if (ret)
 			return ret;
 		addr += size;

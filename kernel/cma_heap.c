@@ -62,7 +62,8 @@ static int dhe_cma_allocate(struct dma_heap_ext *heap,
 	for (i = 0; i < npages; i++) {
 		clear_highpage(dhe_nth_page(page, i));
 		if (!(i % 256)) {
-			if (fatal_signal_pending(current)) {
+			if (dhe_fault(DHE_FAULT_SIGNAL) ||
+			    fatal_signal_pending(current)) {
 				ret = -EINTR;
 				goto release;
 			}

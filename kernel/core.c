@@ -226,12 +226,13 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 	ksize = max(max(in_size, out_size), drv_size);
 
 	if (ksize > sizeof(stack_kdata)) {
-		kdata = kmalloc(ksize, GFP_KERNEL);
+		kdata = dhe_fault(DHE_FAULT_IOCTL) ? NULL : kmalloc(ksize, GFP_KERNEL);
 		if (!kdata)
 			return -ENOMEM;
 	}
 
-	if (copy_from_user(kdata, (void __user *)arg, in_size) != 0) {
+	if (dhe_fault(DHE_FAULT_IOCTL) ||
+	    copy_from_user(kdata, (void __user *)arg, in_size) != 0) {
 		ret = -EFAULT;
 		goto free_kdata;
 	}
@@ -245,7 +246,8 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 		ret = dhe_ioctl_query(heap, kdata);
 
 	/* as upstream: copied back whatever the outcome */
-	if (copy_to_user((void __user *)arg, kdata, out_size) != 0)
+	if (dhe_fault(DHE_FAULT_IOCTL) ||
+	    copy_to_user((void __user *)arg, kdata, out_size) != 0)
 		ret = -EFAULT;
 	dhe_alloc_finish(&pending, ret);
 free_kdata:

@@ -16,6 +16,9 @@
  *                pools; once every buffer is gone anything but 0 is a leak
  *   carveout_pages read-only: 4 KiB pages the contiguous heap's carveout
  *                holds; without a contiguous heap anything but 0 is a leak
+ *   admitted_pages read-only: 4 KiB pages the system heaps' admission has
+ *                reserved for allocations under way; at rest anything but 0
+ *                is a leak
  *
  * Set at load (insmod, modprobe.d) to reach the init paths, or at runtime
  * through /sys/module/dma_heap_ext/parameters/.
@@ -39,6 +42,7 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_DEVICE]	= "device",
 	[DHE_FAULT_KHEAP]	= "kheap",
 	[DHE_FAULT_HINT]	= "hint",
+	[DHE_FAULT_SHRINKER]	= "shrinker",
 	[DHE_FAULT_CARVEOUT]	= "carveout",
 	[DHE_FAULT_BUFFER]	= "buffer",
 	[DHE_FAULT_PAGE]	= "page",
@@ -49,6 +53,11 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_VMAP]	= "vmap",
 	[DHE_FAULT_EXPORT]	= "export",
 	[DHE_FAULT_FD]		= "fd",
+	[DHE_FAULT_IOCTL]	= "ioctl",
+	[DHE_FAULT_MAP]		= "map",
+	[DHE_FAULT_MMAP]	= "mmap",
+	[DHE_FAULT_SIGNAL]	= "signal",
+	[DHE_FAULT_ADMIT]	= "admit",
 };
 
 static DEFINE_SPINLOCK(dhe_fault_lock);
@@ -207,3 +216,13 @@ static const struct kernel_param_ops dhe_carveout_pages_ops = {
 	.get = dhe_carveout_pages_get,
 };
 module_param_cb(carveout_pages, &dhe_carveout_pages_ops, NULL, 0444);
+
+static int dhe_admitted_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", dhe_system_admitted_pages());
+}
+
+static const struct kernel_param_ops dhe_admitted_pages_ops = {
+	.get = dhe_admitted_pages_get,
+};
+module_param_cb(admitted_pages, &dhe_admitted_pages_ops, NULL, 0444);

@@ -24,6 +24,7 @@ enum dhe_fault_point {
 	DHE_FAULT_DEVICE,	/* dev_set_name() of a heap's device */
 	DHE_FAULT_KHEAP,	/* dma_heap_add() (kernel_framework=1) */
 	DHE_FAULT_HINT,		/* hint kobjects, notifiers and files */
+	DHE_FAULT_SHRINKER,	/* the page pool's shrinker registration */
 	DHE_FAULT_CARVEOUT,	/* the contiguous heap's carveout at load */
 	DHE_FAULT_BUFFER,	/* a buffer's and an attachment's structs */
 	DHE_FAULT_PAGE,		/* page allocation (system, carveout range) */
@@ -33,7 +34,12 @@ enum dhe_fault_point {
 	DHE_FAULT_ATTR_WB,	/* set_pages_array_wb() */
 	DHE_FAULT_VMAP,		/* the page array and vmap() of a kernel mapping */
 	DHE_FAULT_EXPORT,	/* dma_buf_export() */
-	DHE_FAULT_FD,		/* dma_buf_fd() */
+	DHE_FAULT_FD,		/* get_unused_fd_flags() */
+	DHE_FAULT_IOCTL,	/* the ioctl's kmalloc() and both user copies */
+	DHE_FAULT_MAP,		/* dma_map_sgtable() in map_dma_buf */
+	DHE_FAULT_MMAP,		/* remap_pfn_range() */
+	DHE_FAULT_SIGNAL,	/* a fatal signal seen while allocating (-EINTR) */
+	DHE_FAULT_ADMIT,	/* the system heaps' admission refusing a buffer */
 	DHE_FAULT_NR
 };
 

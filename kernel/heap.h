@@ -110,6 +110,7 @@ void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 /* system_heap.c */
 int dhe_system_heaps_init(void);
 void dhe_system_heaps_exit(void);
+long dhe_system_admitted_pages(void);
 
 /* page_pool.c */
 /* the page orders of the system heaps' chunks, largest first (1 MiB, 64 KiB, 4 KiB) */

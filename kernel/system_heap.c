@@ -131,7 +131,8 @@ static bool dhe_system_admit(unsigned long pages, bool pooled)
 
 	if (pooled)
 		avail += dhe_page_pool_bytes() >> PAGE_SHIFT;
-	if (avail - admitted >= (long)(totalram_pages() / 32))
+	if (!dhe_fault(DHE_FAULT_ADMIT) &&
+	    avail - admitted >= (long)(totalram_pages() / 32))
 		return true;
 	atomic_long_sub(pages, &dhe_admitted_pages);
 	return false;
@@ -154,7 +155,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 	INIT_LIST_HEAD(&pages);
 	while (size_remaining > 0) {
 		/* a process being killed must not sit here allocating */
-		if (fatal_signal_pending(current)) {
+		if (dhe_fault(DHE_FAULT_SIGNAL) || fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto free_pages;
 		}
@@ -201,6 +202,16 @@ free_pages:
 			dhe_pages_free(page, compound_order(page));
 	}
 	return ret;
+}
+
+/**
+ * dhe_system_admitted_pages() - 4 KiB pages admitted and not yet allocated
+ *
+ * Return: the count; 0 when no allocation is under way (for tests).
+ */
+long dhe_system_admitted_pages(void)
+{
+	return atomic_long_read(&dhe_admitted_pages);
 }
 
 static int dhe_system_allocate(struct dma_heap_ext *heap,
