@@ -8,8 +8,8 @@
  * the kernel exports the CMA allocator to modules (cma_alloc() and
  * dev_get_cma_area(): 7.x, probed from Module.symvers by compat.mk); Debian
  * 13's 7.3 has CMA but not upstream's CMA heap (CONFIG_DMABUF_HEAPS_CMA
- * unset). A kernel that has a heap of that name keeps it: ours is then
- * left out, as for every name another driver holds.
+ * unset). A kernel built with upstream's CMA heap keeps the name: ours is
+ * then not added (core.c, dhe_heap_name_is_kernels()).
  *
  * Unlike the carveout heap, the memory is not taken at load: movable pages
  * use the CMA area until a buffer needs it and are migrated away then.

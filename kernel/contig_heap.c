@@ -296,7 +296,7 @@ int dhe_contig_heap_init(void)
 
 	heap = dhe_heap_add("contiguous", &dhe_contig_heap_ops, contig, false);
 	if (IS_ERR(heap)) {
-		/* the name is another driver's (logged): no contiguous heap */
+		/* a name of the kernel's own heaps (logged): no contiguous heap */
 		ret = PTR_ERR(heap) == -EEXIST ? 0 : PTR_ERR(heap);
 		goto free_blocks;
 	}

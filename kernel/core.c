@@ -26,7 +26,6 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -416,32 +415,31 @@ static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
 }
 
 /*
- * Whether another driver already serves /dev/dma_heap/@name: the kernel's
- * own heap framework (its class directory) or anything else that made the
- * node. devtmpfs would keep that node, and allocations would silently go
- * to the other heap.
+ * Names the kernel's own heaps take on this kernel, built in or as modules
+ * that may load after ours (7.2 made the system and CMA heaps modules),
+ * known from its configuration rather than from what /dev or sysfs show
+ * now: a path lookup resolves in the loading process's root and mount
+ * namespace (a chroot, a container, an initramfs before devtmpfs) and says
+ * nothing of what loads later. Taking one would leave the kernel's heap
+ * without a node (devtmpfs keeps the first node of a name) or, in the
+ * kernel's framework, fail its dma_heap_add() with a sysfs duplicate
+ * warning. Any other clash with the kernel's registry is dma_heap_add()'s
+ * to refuse (kernel_framework=1); a node of another driver that is not a
+ * heap is told apart by its device number (tools/vm/list-heaps does).
  */
-static bool dhe_heap_name_taken(const char *name)
+static bool dhe_heap_name_is_kernels(const char *name)
 {
-	static const char *const places[] = { "/sys/class/dma_heap", "/dev/dma_heap" };
-	struct path path;
-	bool taken = false;
+	static const char *const cma_names[] = {
+		"default_cma_region", "reserved", "linux,cma",
+	};
 	unsigned int i;
-	char *p;
 
-	for (i = 0; i < ARRAY_SIZE(places) && !taken; i++) {
-		p = kasprintf(GFP_KERNEL, "%s/%s", places[i], name);
-		if (!p)
-			return false;
-		if (!kern_path(p, 0, &path)) {
-			taken = true;
-			path_put(&path);
-			pr_err("dma_heap_ext: %s exists: another driver has the heap name '%s'; not adding ours (unload that driver or rename one heap)\n",
-			       p, name);
-		}
-		kfree(p);
-	}
-	return taken;
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) && !strcmp(name, "system"))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(cma_names); i++)
+		if (IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) && !strcmp(name, cma_names[i]))
+			return true;
+	return false;
 }
 
 /* the last reference to heap->dev is gone: no file, no user, no node */
@@ -463,8 +461,8 @@ static void dhe_heap_release(struct device *dev)
  * Only called from module init. Userspace sees the heap once module init
  * is past every step that can fail (dhe_heaps_publish()).
  *
- * Return: the heap or an ERR_PTR(); -EEXIST when the name is taken in
- * /dev/dma_heap by another driver (logged), which callers skip.
+ * Return: the heap or an ERR_PTR(); -EEXIST when the name is one of the
+ * kernel's own heaps (logged), which callers skip.
  */
 struct dma_heap_ext *dhe_heap_add(const char *name,
 				  const struct dhe_heap_ops *ops, void *priv,
@@ -482,8 +480,10 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 		ret = -EEXIST;
 		goto unlock;
 	}
-	if (dhe_heap_name_taken(name)) {
+	if (dhe_heap_name_is_kernels(name)) {
 		mutex_unlock(&dhe_heap_list_lock);
+		pr_info("dma_heap_ext: this kernel has a heap of its own named %s: not adding ours\n",
+			name);
 		return ERR_PTR(-EEXIST);
 	}
 
