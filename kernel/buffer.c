@@ -306,12 +306,18 @@ static void dhe_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct dhe_buffer *buffer = dmabuf->priv;
 
 	/*
-	 * The mapping outlives the last user until release: importers such as
-	 * software compositors (vkms) vmap and vunmap a buffer on every frame,
-	 * and building the page tables again each time costs O(pages).
+	 * On the cached heaps the mapping outlives the last user until
+	 * release: software compositors (vkms) vmap and vunmap the buffer
+	 * they show on every frame, and building the page tables again each
+	 * time cost the display thread O(pages) per frame (measured,
+	 * docs/performance.md). The write-combined heap keeps no kernel
+	 * alias of pages userspace maps beyond its last user.
 	 */
 	mutex_lock(&buffer->lock);
-	buffer->vmap_cnt--;
+	if (!--buffer->vmap_cnt && buffer->heap->uncached) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
 	mutex_unlock(&buffer->lock);
 	iosys_map_clear(map);
 }

@@ -5,8 +5,9 @@
  * Physically contiguous buffers from the kernel's default CMA area (cma=
  * on the command line, or CONFIG_CMA_SIZE_MBYTES), as upstream's CMA heap
  * (drivers/dma-buf/heaps/cma_heap.c) and under its 6.17+ name. Built where
- * the kernel exports the CMA allocator to modules (cma_alloc() and
- * dev_get_cma_area(): 7.x, probed from Module.symvers by compat.mk); Debian
+ * the kernel exports the four CMA calls used here to modules (cma_alloc(),
+ * cma_release(), cma_get_name(), dev_get_cma_area(): 7.x, each probed from
+ * Module.symvers by compat.mk); Debian
  * 13's 7.3 has CMA but not upstream's CMA heap (CONFIG_DMABUF_HEAPS_CMA
  * unset). A kernel built with upstream's CMA heap keeps the name: ours is
  * then not added (core.c, dhe_heap_name_is_kernels()).

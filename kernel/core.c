@@ -50,7 +50,6 @@
 #define DHE_IOC_NR_QUERY	_IOC_NR(DMA_HEAP_EXT_IOC_QUERY)
 
 static dev_t dhe_devt;
-static struct class *dhe_class;
 static LIST_HEAD(dhe_heap_list);
 static DEFINE_MUTEX(dhe_heap_list_lock);
 static unsigned int dhe_heap_count;
@@ -414,6 +413,12 @@ static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
 			 dev_name(dev));
 }
 
+static DHE_CLASS_CONST struct class dhe_class = {
+	.name		= DHE_CLASS_NAME,
+	.devnode	= dhe_devnode,
+	.dev_groups	= dhe_heap_groups,
+};
+
 /*
  * Names the kernel's own heaps take on this kernel, built in or as modules
  * that may load after ours (7.2 made the system and CMA heaps modules),
@@ -504,7 +509,7 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 
 	/* from here on the device's release frees the heap */
 	device_initialize(&heap->dev);
-	heap->dev.class = dhe_class;
+	heap->dev.class = &dhe_class;
 	heap->dev.devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
 	heap->dev.release = dhe_heap_release;
 	ret = dhe_fault(DHE_FAULT_DEVICE) ? -ENOMEM :
@@ -795,14 +800,9 @@ int dhe_core_init(void)
 	if (ret)
 		return ret;
 
-	dhe_class = dhe_fault(DHE_FAULT_CLASS) ? ERR_PTR(-ENOMEM) :
-		dhe_class_create(DHE_CLASS_NAME);
-	if (IS_ERR(dhe_class)) {
-		ret = PTR_ERR(dhe_class);
+	ret = dhe_fault(DHE_FAULT_CLASS) ? -ENOMEM : class_register(&dhe_class);
+	if (ret)
 		goto unregister_chrdev;
-	}
-	dhe_class->devnode = dhe_devnode;
-	dhe_class->dev_groups = dhe_heap_groups;
 	return 0;
 
 unregister_chrdev:
@@ -815,6 +815,6 @@ unregister_chrdev:
  */
 void dhe_core_exit(void)
 {
-	class_destroy(dhe_class);
+	class_unregister(&dhe_class);
 	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
 }

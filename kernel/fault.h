@@ -18,7 +18,7 @@
 
 enum dhe_fault_point {
 	DHE_FAULT_CHRDEV,	/* alloc_chrdev_region() */
-	DHE_FAULT_CLASS,	/* class_create() */
+	DHE_FAULT_CLASS,	/* class_register() */
 	DHE_FAULT_HEAP,		/* a heap's struct (kzalloc, kstrdup) */
 	DHE_FAULT_CDEV,		/* cdev_device_add(): the node and sysfs dir */
 	DHE_FAULT_DEVICE,	/* dev_set_name() of a heap's device */

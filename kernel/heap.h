@@ -109,7 +109,6 @@ void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 
 /* system_heap.c */
 int dhe_system_heaps_init(void);
-void dhe_system_heaps_exit(void);
 long dhe_system_admitted_pages(void);
 
 /* page_pool.c */

@@ -306,6 +306,9 @@ static unsigned int walk_runtime_point(const char *point, const char *heap, int 
 		      point, n, read_param_long("../refcnt"));
 	}
 	printf("# %s on %s: %u call(s) per buffer life walked\n", point, heap, n - 1);
+	/* every heap's allocation or zeroing loop stops for a fatal signal */
+	if (!strcmp(point, "signal"))
+		CHECK(n > 1, "%s: an allocation stops for a fatal signal (the signal point reached)", heap);
 	return n - 1;
 }
 

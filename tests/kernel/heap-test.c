@@ -268,12 +268,28 @@ static int test_import(int tfd, int buf, uint32_t flags, uint64_t pattern,
 	return ioctl(tfd, DHE_TEST_IOC_IMPORT, imp);
 }
 
+/* kernel mappings (vmap) of our buffers that exist now */
+static int our_vmaps(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/vmallocinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[dma_heap_ext]") && strstr(line, " vmap"))
+			n++;
+	fclose(f);
+	return n;
+}
+
 static void test_module_import(int tfd, const char *heap, uint64_t len, int contiguous)
 {
 	struct dhe_test_import imp;
 	uint64_t *map;
 	size_t i, n = len / 8;
-	int fd, ok;
+	int fd, ok, vmaps;
 
 	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate %" PRIu64 " KiB for the test importer", heap, len / KiB))
 		return;
@@ -287,7 +303,19 @@ static void test_module_import(int tfd, const char *heap, uint64_t len, int cont
 		map[i] = (i << 20) ^ 0x1234567;
 	dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 
+	vmaps = our_vmaps();
 	if (CHECK(test_import(tfd, fd, 0, 0, &imp) == 0, "%s: attach/map/vmap by the test importer", heap)) {
+		/*
+		 * The importer has vunmapped: the write-combined heap keeps no
+		 * kernel alias; the cached ones keep theirs until release
+		 * (docs/kernel.md).
+		 */
+		if (ht_heap_is_ours(heap) && ht_sysfs_u64(heap, "cached") == 0)
+			CHECK(our_vmaps() == vmaps, "%s: no kernel mapping left after the importer's vunmap (%d before, %d now)",
+			      heap, vmaps, our_vmaps());
+		else if (ht_heap_is_ours(heap))
+			CHECK(our_vmaps() == vmaps + 1, "%s: the kernel mapping kept after the importer's vunmap (%d before, %d now)",
+			      heap, vmaps, our_vmaps());
 		CHECK(imp.size == len, "%s: importer sees size %" PRIu64, heap, (uint64_t)imp.size);
 		CHECK(imp.checksum == fnv_words(map, n),
 		      "%s: vmap reads what mmap wrote (checksum)", heap);
@@ -319,6 +347,9 @@ static void test_module_import(int tfd, const char *heap, uint64_t len, int cont
 	}
 	munmap(map, len);
 	close(fd);
+	if (ht_heap_is_ours(heap))
+		CHECK(our_vmaps() == vmaps, "%s: no kernel mapping left once the buffer is released (%d before, %d now)",
+		      heap, vmaps, our_vmaps());
 }
 
 static void test_accessor(int tfd, const char *heap, uint64_t len)
@@ -1657,6 +1688,11 @@ int main(int argc, char **argv)
 	sys_heap = ht_system_heap_name();
 	if (argc > 1 && !strcmp(argv[1], "--kernel-framework")) {
 		test_kernel_framework();
+		printf("# %d failure(s)\n", ht_failures);
+		return ht_failures ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--test-module")) {
+		test_with_test_module(-1);
 		printf("# %d failure(s)\n", ht_failures);
 		return ht_failures ? 1 : 0;
 	}
