@@ -2,7 +2,9 @@
 /*
  * dma_heap_ext: failure points for the fault-injection test build.
  *
- * Every call that can fail in the module goes through dhe_fault() first.
+ * Every call that can fail in the module goes through dhe_fault() first,
+ * but one whose failure only the driver core sees: the class's devnode
+ * callback's kasprintf() (the node then takes the device's own name).
  * Built with DHE_FAULT_INJECT=y (tests only: tools/vm/vm-run
  * --kmod-fault-inject), the module parameters fault_point=<name> and
  * fault_nth=<n> make the n-th call of that point from then on fail as if

@@ -14,8 +14,9 @@
  *   - at publish, with a thread opening and querying every node of ours it
  *     can reach while the load drops a heap or fails (publish_race()).
  * The kernel log is checked by vm-run (warnings, BUG, SLUB/KFENCE reports).
- *   fault-test [load] [buffer] [publish]   (inside vm-run, VM_KMOD_DIR =
- *              the fault build; no argument: all three, in that order)
+ *   fault-test [load] [buffer | buffer:POINT] [publish]   (inside vm-run,
+ *              VM_KMOD_DIR = the fault build; no argument: all three, in
+ *              that order; buffer:POINT walks that runtime point alone)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -313,7 +314,8 @@ static unsigned int walk_runtime_point(const char *point, const char *heap, int 
 }
 
 
-static void walk_buffer_points(void)
+/* @only: one runtime point's name, or NULL for all of them */
+static void walk_buffer_points(const char *only)
 {
 	unsigned int walked[sizeof(runtime_points) / sizeof(runtime_points[0])] = { 0 };
 	size_t i;
@@ -330,11 +332,13 @@ static void walk_buffer_points(void)
 	vgem = ht_open_vgem();
 	if (!CHECK(tfd >= 0 && vgem >= 0, "test importer and vgem open"))
 		return;
-	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
+	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++) {
+		if (only && strcmp(only, runtime_points[i]))
+			continue;
 		for (h = 0; h < nheaps; h++)
 			walked[i] += walk_runtime_point(runtime_points[i], heaps[h], tfd, vgem);
-	for (i = 0; i < sizeof(runtime_points) / sizeof(runtime_points[0]); i++)
 		CHECK(walked[i] > 0, "%s: reached on some heap (%u calls)", runtime_points[i], walked[i]);
+	}
 	close(tfd);
 	close(vgem);
 	CHECK(unload() == 0 && nothing_left(), "unloads at the end, nothing left");
@@ -496,18 +500,6 @@ static long mem_available_kb(void)
 	return meminfo_kb("MemAvailable");
 }
 
-static int fault_point_exists(const char *point)
-{
-	char buf[512], *tok, *save;
-
-	if (ht_sysfs_read(PARAMS "fault_points", buf, sizeof(buf)) < 0)
-		return 0;
-	for (tok = strtok_r(buf, " \n", &save); tok; tok = strtok_r(NULL, " \n", &save))
-		if (!strcmp(tok, point))
-			return 1;
-	return 0;
-}
-
 /*
  * One load with @point's calls @nth.. @nth+@times-1 failing, a racer beside
  * it. MemAvailable after the unload against before the load: freed pages
@@ -595,9 +587,7 @@ static void walk_publish_race(void)
 	 * and nothing was ever added there, so nothing pins the module. One
 	 * refused heap among accepted ones would pin it for good.
 	 */
-	if (fault_point_exists("kheap") &&
-	    !ht_run("modinfo -p %s/dma_heap_ext.ko | grep -q '^kernel_framework:' && "
-		    "grep -qw dma_heap_add /proc/kallsyms", kmod_dir))
+	if (!ht_run("modinfo %s/dma_heap_ext.ko | grep -q '^import_ns: *DMA_BUF_HEAP$'", kmod_dir))
 		publish_race("kheap", 1, 16, "kernel_framework=1");
 	ht_run("rm -rf " RACE_DIR);
 	if (modprobe[0])
@@ -641,7 +631,10 @@ int main(int argc, char **argv)
 			walk_init_point(init_points[i]);
 	}
 	if (section(argc, argv, "buffer"))
-		walk_buffer_points();
+		walk_buffer_points(NULL);
+	for (i = 1; i < (size_t)argc; i++)
+		if (!strncmp(argv[i], "buffer:", 7))
+			walk_buffer_points(argv[i] + 7);
 	if (section(argc, argv, "publish")) {
 		printf("# == publishing against a user\n");
 		walk_publish_race();
