@@ -131,7 +131,8 @@ static struct sg_table *dhe_map_dma_buf(struct dma_buf_attachment *attachment,
 	struct dhe_attachment *a = attachment->priv;
 	int ret;
 
-	ret = dma_map_sgtable(attachment->dev, &a->table, direction, 0);
+	ret = dhe_fault(DHE_FAULT_MAP) ? -ENOMEM :
+		dma_map_sgtable(attachment->dev, &a->table, direction, 0);
 	if (ret)
 		return ERR_PTR(ret);
 
@@ -229,8 +230,9 @@ static int dhe_mmap(struct dma_buf *dmabuf, struct vm_area_struct *vma)
 			continue;
 		}
 		size = min((npages - pgoff) << PAGE_SHIFT, vma->vm_end - addr);
-		ret = remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + pgoff,
-				      size, vma->vm_page_prot);
+		ret = dhe_fault(DHE_FAULT_MMAP) ? -EAGAIN :
+			remap_pfn_range(vma, addr, page_to_pfn(sg_page(sg)) + pgoff,
+					size, vma->vm_page_prot);
 		if (ret)
 			return ret;
 		addr += size;
@@ -304,12 +306,18 @@ static void dhe_vunmap(struct dma_buf *dmabuf, struct iosys_map *map)
 	struct dhe_buffer *buffer = dmabuf->priv;
 
 	/*
-	 * The mapping outlives the last user until release: importers such as
-	 * software compositors (vkms) vmap and vunmap a buffer on every frame,
-	 * and building the page tables again each time costs O(pages).
+	 * On the cached heaps the mapping outlives the last user until
+	 * release: software compositors (vkms) vmap and vunmap the buffer
+	 * they show on every frame, and building the page tables again each
+	 * time cost the display thread O(pages) per frame (measured,
+	 * docs/performance.md). The write-combined heap keeps no kernel
+	 * alias of pages userspace maps beyond its last user.
 	 */
 	mutex_lock(&buffer->lock);
-	buffer->vmap_cnt--;
+	if (!--buffer->vmap_cnt && buffer->heap->uncached) {
+		vunmap(buffer->vaddr);
+		buffer->vaddr = NULL;
+	}
 	mutex_unlock(&buffer->lock);
 	iosys_map_clear(map);
 }

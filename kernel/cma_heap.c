@@ -5,11 +5,12 @@
  * Physically contiguous buffers from the kernel's default CMA area (cma=
  * on the command line, or CONFIG_CMA_SIZE_MBYTES), as upstream's CMA heap
  * (drivers/dma-buf/heaps/cma_heap.c) and under its 6.17+ name. Built where
- * the kernel exports the CMA allocator to modules (cma_alloc() and
- * dev_get_cma_area(): 7.x, probed from Module.symvers by compat.mk); Debian
+ * the kernel exports the four CMA calls used here to modules (cma_alloc(),
+ * cma_release(), cma_get_name(), dev_get_cma_area(): 7.x, each probed from
+ * Module.symvers by compat.mk); Debian
  * 13's 7.3 has CMA but not upstream's CMA heap (CONFIG_DMABUF_HEAPS_CMA
- * unset). A kernel that has a heap of that name keeps it: ours is then
- * left out, as for every name another driver holds.
+ * unset). A kernel built with upstream's CMA heap keeps the name: ours is
+ * then not added (core.c, dhe_heap_name_is_kernels()).
  *
  * Unlike the carveout heap, the memory is not taken at load: movable pages
  * use the CMA area until a buffer needs it and are migrated away then.
@@ -62,7 +63,8 @@ static int dhe_cma_allocate(struct dma_heap_ext *heap,
 	for (i = 0; i < npages; i++) {
 		clear_highpage(dhe_nth_page(page, i));
 		if (!(i % 256)) {
-			if (fatal_signal_pending(current)) {
+			if (dhe_fault(DHE_FAULT_SIGNAL) ||
+			    fatal_signal_pending(current)) {
 				ret = -EINTR;
 				goto release;
 			}

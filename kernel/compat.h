@@ -18,13 +18,14 @@
 #include <linux/shrinker.h>
 
 /*
- * 6.4 dropped the owner argument of class_create(); until then it was a
- * macro wrapping __class_create().
+ * 6.4 made class_register() take a const struct class, so that a class is
+ * a static const struct; class_create() lost its owner argument then, and
+ * was a macro until then, which tells the two apart.
  */
 #ifdef class_create
-#define dhe_class_create(name)	class_create(THIS_MODULE, name)
+#define DHE_CLASS_CONST
 #else
-#define dhe_class_create(name)	class_create(name)
+#define DHE_CLASS_CONST	const
 #endif
 
 /* 6.2 made the devnode callback take a const struct device. */

@@ -16,6 +16,8 @@ ccflags-y += $(call dhe_probe,linux/workqueue.h,workqueue_struct .system_dfl_wq;
 dhe_export = $(if $(shell grep -sqw '$(1)' $(objtree)/Module.symvers && echo y),-D$(2))
 
 ccflags-y += $(call dhe_export,dma_heap_add,DHE_HAVE_KERNEL_HEAP_FRAMEWORK)
-ccflags-y += $(call dhe_export,dev_get_cma_area,DHE_HAVE_CMA_EXPORTS)
+# the CMA heap calls four symbols: all four exported, or no CMA heap
+dhe_exports = $(if $(filter n,$(foreach s,$(1),$(if $(shell grep -sqw '$(s)' $(objtree)/Module.symvers && echo y),y,n))),,-D$(2))
+ccflags-y += $(call dhe_exports,cma_alloc cma_release cma_get_name dev_get_cma_area,DHE_HAVE_CMA_EXPORTS)
 ccflags-y += $(call dhe_export,memcg_kmem_online_key,DHE_HAVE_MEMCG_KMEM_ONLINE_KEY)
 ccflags-y += $(call dhe_export,memcg_kmem_enabled_key,DHE_HAVE_MEMCG_KMEM_ENABLED_KEY)

@@ -19,6 +19,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
@@ -75,8 +76,14 @@ static int dhe_contig_allocate(struct dma_heap_ext *heap,
 	npages = buffer->len >> PAGE_SHIFT;
 	for (i = 0; i < npages; i++) {
 		clear_highpage(dhe_nth_page(page, i));
-		if (!(i % 256))
-			cond_resched();
+		if (i % 256)
+			continue;
+		/* a process being killed must not sit here zeroing */
+		if (dhe_fault(DHE_FAULT_SIGNAL) || fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto free_range;
+		}
+		cond_resched();
 	}
 
 	ret = dhe_fault(DHE_FAULT_SG) ? -ENOMEM : sg_alloc_table(&buffer->sg_table, 1, GFP_KERNEL);
@@ -173,9 +180,11 @@ static void dhe_contig_free_blocks(struct dhe_contig *contig)
 	unsigned long j;
 
 	/* split_page() made every page of a block a page of its own */
-	for (i = 0; i < contig->nblocks; i++)
+	for (i = 0; i < contig->nblocks; i++) {
 		for (j = 0; j < block_pages; j++)
 			__free_page(dhe_nth_page(contig->blocks[i], j));
+		cond_resched();
+	}
 	kfree(contig->blocks);
 	contig->blocks = NULL;
 	contig->nblocks = 0;
@@ -287,7 +296,7 @@ int dhe_contig_heap_init(void)
 
 	heap = dhe_heap_add("contiguous", &dhe_contig_heap_ops, contig, false);
 	if (IS_ERR(heap)) {
-		/* the name is another driver's (logged): no contiguous heap */
+		/* a name of the kernel's own heaps (logged): no contiguous heap */
 		ret = PTR_ERR(heap) == -EEXIST ? 0 : PTR_ERR(heap);
 		goto free_blocks;
 	}

@@ -26,7 +26,6 @@
 #include <linux/list.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/namei.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -51,7 +50,6 @@
 #define DHE_IOC_NR_QUERY	_IOC_NR(DMA_HEAP_EXT_IOC_QUERY)
 
 static dev_t dhe_devt;
-static struct class *dhe_class;
 static LIST_HEAD(dhe_heap_list);
 static DEFINE_MUTEX(dhe_heap_list_lock);
 static unsigned int dhe_heap_count;
@@ -226,12 +224,13 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 	ksize = max(max(in_size, out_size), drv_size);
 
 	if (ksize > sizeof(stack_kdata)) {
-		kdata = kmalloc(ksize, GFP_KERNEL);
+		kdata = dhe_fault(DHE_FAULT_IOCTL) ? NULL : kmalloc(ksize, GFP_KERNEL);
 		if (!kdata)
 			return -ENOMEM;
 	}
 
-	if (copy_from_user(kdata, (void __user *)arg, in_size) != 0) {
+	if (dhe_fault(DHE_FAULT_IOCTL) ||
+	    copy_from_user(kdata, (void __user *)arg, in_size) != 0) {
 		ret = -EFAULT;
 		goto free_kdata;
 	}
@@ -245,7 +244,8 @@ static long dhe_heap_ioctl(struct file *file, unsigned int ucmd,
 		ret = dhe_ioctl_query(heap, kdata);
 
 	/* as upstream: copied back whatever the outcome */
-	if (copy_to_user((void __user *)arg, kdata, out_size) != 0)
+	if (dhe_fault(DHE_FAULT_IOCTL) ||
+	    copy_to_user((void __user *)arg, kdata, out_size) != 0)
 		ret = -EFAULT;
 	dhe_alloc_finish(&pending, ret);
 free_kdata:
@@ -254,14 +254,23 @@ free_kdata:
 	return ret;
 }
 
+/*
+ * The open file holds heap->cdev (chrdev_open()) and the cdev holds
+ * heap->dev (cdev_device_add()), whose release frees the heap: the heap
+ * outlives the file. A heap not yet serving, or left out, is refused: its
+ * cdev is reachable through a node made by hand (mknod) from cdev_add()
+ * on, before cdev_device_add() has finished or after it failed.
+ */
 static int dhe_heap_open(struct inode *inode, struct file *file)
 {
 	struct dma_heap_ext *heap;
 
 	heap = container_of(inode->i_cdev, struct dma_heap_ext, cdev);
+	/* pairs with dhe_heap_publish(): a heap seen serving is seen whole */
+	if (!smp_load_acquire(&heap->serving))
+		return -ENODEV;
 	file->private_data = heap;
-	nonseekable_open(inode, file);
-	return 0;
+	return nonseekable_open(inode, file);
 }
 
 static const struct file_operations dhe_heap_fops = {
@@ -276,7 +285,7 @@ static const struct file_operations dhe_heap_fops = {
 
 static struct dma_heap_ext *dhe_dev_heap(struct device *dev)
 {
-	return dev_get_drvdata(dev);
+	return container_of(dev, struct dma_heap_ext, dev);
 }
 
 #define DHE_STAT_ATTR(field)						\
@@ -404,39 +413,44 @@ static char *dhe_devnode(DHE_DEVNODE_DEV_CONST struct device *dev,
 			 dev_name(dev));
 }
 
-/*
- * Whether another driver already serves /dev/dma_heap/@name: the kernel's
- * own heap framework (its class directory) or anything else that made the
- * node. devtmpfs would keep that node, and allocations would silently go
- * to the other heap.
- */
-static bool dhe_heap_name_taken(const char *name)
-{
-	static const char *const places[] = { "/sys/class/dma_heap", "/dev/dma_heap" };
-	struct path path;
-	bool taken = false;
-	unsigned int i;
-	char *p;
+static DHE_CLASS_CONST struct class dhe_class = {
+	.name		= DHE_CLASS_NAME,
+	.devnode	= dhe_devnode,
+	.dev_groups	= dhe_heap_groups,
+};
 
-	for (i = 0; i < ARRAY_SIZE(places) && !taken; i++) {
-		p = kasprintf(GFP_KERNEL, "%s/%s", places[i], name);
-		if (!p)
-			return false;
-		if (!kern_path(p, 0, &path)) {
-			taken = true;
-			path_put(&path);
-			pr_err("dma_heap_ext: %s exists: another driver has the heap name '%s'; not adding ours (unload that driver or rename one heap)\n",
-			       p, name);
-		}
-		kfree(p);
-	}
-	return taken;
+/*
+ * Names the kernel's own heaps take on this kernel, built in or as modules
+ * that may load after ours (7.2 made the system and CMA heaps modules),
+ * known from its configuration rather than from what /dev or sysfs show
+ * now: a path lookup resolves in the loading process's root and mount
+ * namespace (a chroot, a container, an initramfs before devtmpfs) and says
+ * nothing of what loads later. Taking one would leave the kernel's heap
+ * without a node (devtmpfs keeps the first node of a name) or, in the
+ * kernel's framework, fail its dma_heap_add() with a sysfs duplicate
+ * warning. Any other clash with the kernel's registry is dma_heap_add()'s
+ * to refuse (kernel_framework=1); a node of another driver that is not a
+ * heap is told apart by its device number (tools/vm/list-heaps does).
+ */
+static bool dhe_heap_name_is_kernels(const char *name)
+{
+	static const char *const cma_names[] = {
+		"default_cma_region", "reserved", "linux,cma",
+	};
+	unsigned int i;
+
+	if (IS_ENABLED(CONFIG_DMABUF_HEAPS_SYSTEM) && !strcmp(name, "system"))
+		return true;
+	for (i = 0; i < ARRAY_SIZE(cma_names); i++)
+		if (IS_ENABLED(CONFIG_DMABUF_HEAPS_CMA) && !strcmp(name, cma_names[i]))
+			return true;
+	return false;
 }
 
-static void dhe_heap_free(struct kref *ref)
+/* the last reference to heap->dev is gone: no file, no user, no node */
+static void dhe_heap_release(struct device *dev)
 {
-	struct dma_heap_ext *heap = container_of(ref, struct dma_heap_ext,
-						 refcount);
+	struct dma_heap_ext *heap = dhe_dev_heap(dev);
 
 	kfree(heap->name);
 	kfree(heap);
@@ -449,12 +463,11 @@ static void dhe_heap_free(struct kref *ref)
  * @priv: heap-private data
  * @uncached: CPU mappings are write-combined
  *
- * Only called from module init; heaps live until module exit. Userspace
- * sees the heap once module init is past every step that can fail
- * (dhe_heaps_publish()), so no failing step frees a heap somebody opened.
+ * Only called from module init. Userspace sees the heap once module init
+ * is past every step that can fail (dhe_heaps_publish()).
  *
- * Return: the heap or an ERR_PTR(); -EEXIST when the name is taken in
- * /dev/dma_heap by another driver (logged), which callers skip.
+ * Return: the heap or an ERR_PTR(); -EEXIST when the name is one of the
+ * kernel's own heaps (logged), which callers skip.
  */
 struct dma_heap_ext *dhe_heap_add(const char *name,
 				  const struct dhe_heap_ops *ops, void *priv,
@@ -472,8 +485,10 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 		ret = -EEXIST;
 		goto unlock;
 	}
-	if (dhe_heap_name_taken(name)) {
+	if (dhe_heap_name_is_kernels(name)) {
 		mutex_unlock(&dhe_heap_list_lock);
+		pr_info("dma_heap_ext: this kernel has a heap of its own named %s: not adding ours\n",
+			name);
 		return ERR_PTR(-EEXIST);
 	}
 
@@ -491,8 +506,18 @@ struct dma_heap_ext *dhe_heap_add(const char *name,
 	heap->ops = ops;
 	heap->priv = priv;
 	heap->uncached = uncached;
-	kref_init(&heap->refcount);
-	heap->devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
+
+	/* from here on the device's release frees the heap */
+	device_initialize(&heap->dev);
+	heap->dev.class = &dhe_class;
+	heap->dev.devt = MKDEV(MAJOR(dhe_devt), dhe_heap_count);
+	heap->dev.release = dhe_heap_release;
+	ret = dhe_fault(DHE_FAULT_DEVICE) ? -ENOMEM :
+		dev_set_name(&heap->dev, "%s", heap->name);
+	if (ret) {
+		put_device(&heap->dev);
+		goto unlock;
+	}
 	cdev_init(&heap->cdev, &dhe_heap_fops);
 	heap->cdev.owner = THIS_MODULE;
 
@@ -521,9 +546,10 @@ static const struct dma_heap_ops dhe_kheap_ops = {
 };
 
 /*
- * Add @heap to the kernel's framework: the last step of publishing, since it
- * cannot be undone. The framework keeps @heap (name, ops, priv) for good, so
- * the first success pins the module until reboot.
+ * Add @heap to the kernel's framework. It cannot be undone: the framework
+ * keeps @heap (name, ops, priv) for good, with a reference of its own on
+ * heap->dev that is never dropped, and the first success pins the module
+ * until reboot.
  */
 static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
 {
@@ -535,9 +561,11 @@ static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
 	};
 	struct dma_heap *kheap;
 
-	kheap = dma_heap_add(&exp_info);
+	kheap = dhe_fault(DHE_FAULT_KHEAP) ? ERR_PTR(-ENOMEM) :
+		dma_heap_add(&exp_info);
 	if (IS_ERR(kheap))
 		return PTR_ERR(kheap);
+	get_device(&heap->dev);
 	if (!pinned) {
 		__module_get(THIS_MODULE);
 		pinned = true;
@@ -553,41 +581,49 @@ static int dhe_heap_add_to_kernel(struct dma_heap_ext *heap)
 #endif
 
 /*
- * The node and sysfs directory of one registered heap, and with the
- * kernel's framework its node there.
+ * Make one registered heap visible. With the kernel's framework, its node
+ * there comes first: dma_heap_add() is the step that cannot be undone and
+ * the one that refuses a name the kernel already has, so nothing of ours is
+ * visible before it succeeded. Then our node and sysfs directory; without
+ * them a heap the kernel serves stays served.
+ *
+ * Return: 0 when the heap is served, else a negative errno and nothing of
+ * it was ever openable.
  */
 static int dhe_heap_publish(struct dma_heap_ext *heap)
 {
-	struct device *dev;
 	int ret;
 
-	ret = dhe_fault(DHE_FAULT_CDEV) ? -ENOMEM : cdev_add(&heap->cdev, heap->devt, 1);
-	if (ret)
-		return ret;
-	dev = dhe_fault(DHE_FAULT_DEVICE) ? ERR_PTR(-ENOMEM) :
-		device_create(dhe_class, NULL, heap->devt, heap, "%s", heap->name);
-	if (IS_ERR(dev)) {
-		cdev_del(&heap->cdev);
-		return PTR_ERR(dev);
-	}
-	heap->dev = dev;
-
+	lockdep_assert_held(&dhe_heap_list_lock);
 	if (dhe_kernel_framework) {
-		ret = dhe_fault(DHE_FAULT_DEVICE) ? -ENOMEM : dhe_heap_add_to_kernel(heap);
-		if (ret) {
-			device_destroy(dhe_class, heap->devt);
-			cdev_del(&heap->cdev);
-			heap->dev = NULL;
+		ret = dhe_heap_add_to_kernel(heap);
+		if (ret)
 			return ret;
-		}
+		/* opens (dhe_heap_open()) see the heap whole once serving */
+		smp_store_release(&heap->serving, true);
 	}
+
+	ret = dhe_fault(DHE_FAULT_CDEV) ? -ENOMEM :
+		cdev_device_add(&heap->cdev, &heap->dev);
+	if (ret) {
+		if (!heap->serving)
+			return ret;
+		pr_err("dma_heap_ext: cannot create /dev/dma_heap_ext/%s and its sysfs directory: %d; the kernel's /dev/dma_heap/%s serves the heap\n",
+		       heap->name, ret, heap->name);
+		return 0;
+	}
+	heap->dev_added = true;
+	/* opens (dhe_heap_open()) see the heap whole once serving */
+	smp_store_release(&heap->serving, true);
 	return 0;
 }
 
 /*
  * The last step of module init: make every registered heap visible. One
  * that cannot be made visible is left out (logged) and the others stay, as
- * a heap whose name is taken is; nothing visible is ever freed under a user.
+ * a heap whose name is taken is. A heap left out was never openable, and
+ * module init fails (-ENODEV) only when no heap was: a failed init frees
+ * the module whatever references its files hold.
  *
  * Return: 0, or -ENODEV when no heap at all could be made visible.
  */
@@ -604,14 +640,14 @@ int dhe_heaps_publish(void)
 			published++;
 			continue;
 		}
-		pr_err("dma_heap_ext: cannot create /dev/dma_heap/%s%s: %d; leaving that heap out\n",
+		pr_err("dma_heap_ext: cannot publish heap %s%s: %d; leaving that heap out\n",
 		       heap->name,
 		       dhe_kernel_framework ? " in the kernel's framework" : "",
 		       ret);
 		list_del(&heap->node);
 		if (heap->ops->left_out)
 			heap->ops->left_out(heap);
-		kref_put(&heap->refcount, dhe_heap_free);
+		put_device(&heap->dev);
 	}
 	mutex_unlock(&dhe_heap_list_lock);
 	return published ? 0 : -ENODEV;
@@ -624,11 +660,9 @@ void dhe_heaps_remove_all(void)
 	mutex_lock(&dhe_heap_list_lock);
 	list_for_each_entry_safe(heap, tmp, &dhe_heap_list, node) {
 		list_del(&heap->node);
-		if (heap->dev) {
-			device_destroy(dhe_class, heap->devt);
-			cdev_del(&heap->cdev);
-		}
-		kref_put(&heap->refcount, dhe_heap_free);
+		if (heap->dev_added)
+			cdev_device_del(&heap->cdev, &heap->dev);
+		put_device(&heap->dev);
 	}
 	dhe_heap_count = 0;
 	mutex_unlock(&dhe_heap_list_lock);
@@ -646,14 +680,13 @@ static struct dma_heap_ext *dhe_heap_find_locked(const char *name)
 }
 
 /**
- * dhe_heap_find_by_flags() - the first heap that is what the caller needs
+ * dhe_heap_find_by_flags() - the first served heap that is what the
+ *			      caller needs
  * @want: query flags (DMA_HEAP_EXT_FLAG_*) the heap must have
  * @refuse: query flags it must not have
  *
- * For code inside the module (device hints), without a reference: heaps
- * exist until module exit.
- *
- * Return: the heap or NULL.
+ * Return: the heap with a reference taken, to be dropped with
+ * dma_heap_ext_put(), or NULL.
  */
 struct dma_heap_ext *dhe_heap_find_by_flags(u64 want, u64 refuse)
 {
@@ -662,9 +695,13 @@ struct dma_heap_ext *dhe_heap_find_by_flags(u64 want, u64 refuse)
 
 	mutex_lock(&dhe_heap_list_lock);
 	list_for_each_entry(heap, &dhe_heap_list, node) {
+		if (!heap->serving)
+			continue;
 		dhe_heap_query(heap, &info);
-		if ((info.flags & want) == want && !(info.flags & refuse))
+		if ((info.flags & want) == want && !(info.flags & refuse)) {
+			get_device(&heap->dev);
 			goto unlock;
+		}
 	}
 	heap = NULL;
 unlock:
@@ -685,8 +722,10 @@ struct dma_heap_ext *dma_heap_ext_find(const char *name)
 
 	mutex_lock(&dhe_heap_list_lock);
 	heap = dhe_heap_find_locked(name);
-	if (heap)
-		kref_get(&heap->refcount);
+	if (heap && heap->serving)
+		get_device(&heap->dev);
+	else
+		heap = NULL;
 	mutex_unlock(&dhe_heap_list_lock);
 	return heap;
 }
@@ -701,7 +740,7 @@ EXPORT_SYMBOL_GPL(dma_heap_ext_find);
 void dma_heap_ext_put(struct dma_heap_ext *heap)
 {
 	if (heap)
-		kref_put(&heap->refcount, dhe_heap_free);
+		put_device(&heap->dev);
 }
 EXPORT_SYMBOL_GPL(dma_heap_ext_put);
 
@@ -761,14 +800,9 @@ int dhe_core_init(void)
 	if (ret)
 		return ret;
 
-	dhe_class = dhe_fault(DHE_FAULT_CLASS) ? ERR_PTR(-ENOMEM) :
-		dhe_class_create(DHE_CLASS_NAME);
-	if (IS_ERR(dhe_class)) {
-		ret = PTR_ERR(dhe_class);
+	ret = dhe_fault(DHE_FAULT_CLASS) ? -ENOMEM : class_register(&dhe_class);
+	if (ret)
 		goto unregister_chrdev;
-	}
-	dhe_class->devnode = dhe_devnode;
-	dhe_class->dev_groups = dhe_heap_groups;
 	return 0;
 
 unregister_chrdev:
@@ -781,6 +815,6 @@ unregister_chrdev:
  */
 void dhe_core_exit(void)
 {
-	class_destroy(dhe_class);
+	class_unregister(&dhe_class);
 	unregister_chrdev_region(dhe_devt, DHE_MAX_HEAPS);
 }

@@ -4,7 +4,11 @@
  *
  *   fault_point  the point's name (fault_points lists them), "" = none
  *   fault_nth    the n-th call of that point from now fails; 0 = none.
- *                Writing it restarts the count. Once it fired it is 0.
+ *                Writing it restarts the count. Once it fired (fault_times
+ *                times) it is 0.
+ *   fault_times  how many calls fail from the n-th on (default 1)
+ *   fault_delay_ms  each failing call sleeps that long first (default 0):
+ *                the window a test acts in while a failure is under way
  *   fault_hits   read-only: calls of the point since fault_nth was set, and
  *                how many failed ("calls=5 failed=1")
  *   fault_points read-only: every point's name
@@ -12,12 +16,16 @@
  *                pools; once every buffer is gone anything but 0 is a leak
  *   carveout_pages read-only: 4 KiB pages the contiguous heap's carveout
  *                holds; without a contiguous heap anything but 0 is a leak
+ *   admitted_pages read-only: 4 KiB pages the system heaps' admission has
+ *                reserved for allocations under way; at rest anything but 0
+ *                is a leak
  *
  * Set at load (insmod, modprobe.d) to reach the init paths, or at runtime
  * through /sys/module/dma_heap_ext/parameters/.
  */
 
 #include <linux/atomic.h>
+#include <linux/delay.h>
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
 #include <linux/spinlock.h>
@@ -32,7 +40,9 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_HEAP]	= "heap",
 	[DHE_FAULT_CDEV]	= "cdev",
 	[DHE_FAULT_DEVICE]	= "device",
+	[DHE_FAULT_KHEAP]	= "kheap",
 	[DHE_FAULT_HINT]	= "hint",
+	[DHE_FAULT_SHRINKER]	= "shrinker",
 	[DHE_FAULT_CARVEOUT]	= "carveout",
 	[DHE_FAULT_BUFFER]	= "buffer",
 	[DHE_FAULT_PAGE]	= "page",
@@ -43,6 +53,11 @@ static const char *const dhe_fault_names[DHE_FAULT_NR] = {
 	[DHE_FAULT_VMAP]	= "vmap",
 	[DHE_FAULT_EXPORT]	= "export",
 	[DHE_FAULT_FD]		= "fd",
+	[DHE_FAULT_IOCTL]	= "ioctl",
+	[DHE_FAULT_MAP]		= "map",
+	[DHE_FAULT_MMAP]	= "mmap",
+	[DHE_FAULT_SIGNAL]	= "signal",
+	[DHE_FAULT_ADMIT]	= "admit",
 };
 
 static DEFINE_SPINLOCK(dhe_fault_lock);
@@ -51,25 +66,41 @@ static unsigned int dhe_fault_nth;
 static unsigned int dhe_fault_calls;
 static unsigned int dhe_fault_failed;
 
+static unsigned int dhe_fault_times = 1;
+module_param_named(fault_times, dhe_fault_times, uint, 0600);
+MODULE_PARM_DESC(fault_times, "test build: how many calls fail from the fault_nth-th on (default 1)");
+
+static unsigned int dhe_fault_delay_ms;
+module_param_named(fault_delay_ms, dhe_fault_delay_ms, uint, 0600);
+MODULE_PARM_DESC(fault_delay_ms, "test build: each failing call sleeps that long first (default 0)");
+
+/* every point is a call that may sleep: so may its failure */
 bool dhe_fault(enum dhe_fault_point point)
 {
+	unsigned int call = 0, delay_ms;
 	unsigned long flags;
 	bool fail = false;
 
 	spin_lock_irqsave(&dhe_fault_lock, flags);
 	if ((int)point == dhe_fault_point_nr) {
-		dhe_fault_calls++;
-		if (dhe_fault_nth && dhe_fault_calls == dhe_fault_nth) {
-			dhe_fault_nth = 0;
+		call = ++dhe_fault_calls;
+		if (dhe_fault_nth && call >= dhe_fault_nth) {
 			dhe_fault_failed++;
 			fail = true;
+			if (call - dhe_fault_nth + 1 >= max(READ_ONCE(dhe_fault_times), 1U))
+				dhe_fault_nth = 0;
 		}
 	}
 	spin_unlock_irqrestore(&dhe_fault_lock, flags);
-	if (fail)
-		pr_info("dma_heap_ext: fault injection: failing %s call %u\n",
-			dhe_fault_names[point], dhe_fault_calls);
-	return fail;
+	if (!fail)
+		return false;
+
+	pr_info("dma_heap_ext: fault injection: failing %s call %u\n",
+		dhe_fault_names[point], call);
+	delay_ms = READ_ONCE(dhe_fault_delay_ms);
+	if (delay_ms)
+		msleep(delay_ms);
+	return true;
 }
 
 static int dhe_fault_point_set(const char *val, const struct kernel_param *kp)
@@ -185,3 +216,13 @@ static const struct kernel_param_ops dhe_carveout_pages_ops = {
 	.get = dhe_carveout_pages_get,
 };
 module_param_cb(carveout_pages, &dhe_carveout_pages_ops, NULL, 0444);
+
+static int dhe_admitted_pages_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%ld\n", dhe_system_admitted_pages());
+}
+
+static const struct kernel_param_ops dhe_admitted_pages_ops = {
+	.get = dhe_admitted_pages_get,
+};
+module_param_cb(admitted_pages, &dhe_admitted_pages_ops, NULL, 0444);

@@ -9,7 +9,6 @@
 #include <linux/cdev.h>
 #include <linux/device.h>
 #include <linux/dma-buf.h>
-#include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/scatterlist.h>
@@ -46,6 +45,10 @@ struct dhe_heap_ops {
 /**
  * struct dma_heap_ext - one heap: a char device, its sysfs directory and
  *			 its accounting
+ *
+ * @dev's reference count is the heap's: an open heap file holds @cdev,
+ * which holds @dev, and dma_heap_ext_find() takes one; the device's release
+ * frees the heap.
  */
 struct dma_heap_ext {
 	const char *name;
@@ -53,12 +56,14 @@ struct dma_heap_ext {
 	void *priv;
 	/* CPU mappings are write-combined rather than cached */
 	bool uncached;
+	/* set once the heap can be served; opens fail before (release/acquire) */
+	bool serving;
+	/* the node and sysfs directory exist (cdev_device_add() succeeded) */
+	bool dev_added;
 
-	struct kref refcount;
 	struct list_head node;
-	dev_t devt;
 	struct cdev cdev;
-	struct device *dev;
+	struct device dev;
 
 	atomic64_t buffers;
 	atomic64_t bytes;
@@ -104,7 +109,7 @@ void dhe_heap_query(struct dma_heap_ext *heap, struct dma_heap_ext_info *info);
 
 /* system_heap.c */
 int dhe_system_heaps_init(void);
-void dhe_system_heaps_exit(void);
+long dhe_system_admitted_pages(void);
 
 /* page_pool.c */
 /* the page orders of the system heaps' chunks, largest first (1 MiB, 64 KiB, 4 KiB) */

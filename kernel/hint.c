@@ -30,6 +30,7 @@
 #include "compat.h"
 #include "fault.h"
 #include "heap.h"
+#include "include/linux/dma-heap-ext.h"
 
 struct dhe_hint {
 	struct kobj_attribute attr;
@@ -47,15 +48,15 @@ static DEFINE_MUTEX(dhe_hint_lock);
  * By what the heaps are (their query flags), never by their names: the
  * first scattered, cached heap for a device behind an IOMMU; the first
  * contiguous one whose memory the device's DMA mask reaches for one without;
- * the scattered one again when no contiguous heap fits.
+ * the scattered one again when no contiguous heap fits. The heap comes with
+ * a reference, to be dropped with dma_heap_ext_put().
  */
-static const char *dhe_hint_for_device(struct device *dev)
+static struct dma_heap_ext *dhe_hint_for_device(struct device *dev)
 {
 	const u64 contig = DMA_HEAP_EXT_FLAG_CONTIGUOUS;
 	struct dma_heap_ext *heap = NULL;
 	u64 mask;
 
-	/* heaps live until module exit, which removes the hints first */
 	if (!dev->iommu_group) {
 		mask = dev->dma_mask ? *dev->dma_mask : dev->coherent_dma_mask;
 		if (!mask || mask >= DMA_BIT_MASK(64))
@@ -65,15 +66,19 @@ static const char *dhe_hint_for_device(struct device *dev)
 	}
 	if (!heap)
 		heap = dhe_heap_find_by_flags(DMA_HEAP_EXT_FLAG_CACHED, contig);
-	return heap ? heap->name : "";
+	return heap;
 }
 
 static ssize_t dhe_hint_show(struct kobject *kobj, struct kobj_attribute *attr,
 			     char *buf)
 {
 	struct dhe_hint *hint = container_of(attr, struct dhe_hint, attr);
+	struct dma_heap_ext *heap = dhe_hint_for_device(hint->dev);
+	ssize_t ret;
 
-	return sysfs_emit(buf, "%s\n", dhe_hint_for_device(hint->dev));
+	ret = sysfs_emit(buf, "%s\n", heap ? dma_heap_ext_get_name(heap) : "");
+	dma_heap_ext_put(heap);
+	return ret;
 }
 
 static void dhe_hint_add(struct device *dev)

@@ -27,20 +27,20 @@ static int __init dhe_init(void)
 
 	ret = dhe_system_heaps_init();
 	if (ret)
-		goto exit_system_heaps;
+		goto remove_heaps;
 
 	ret = dhe_contig_heap_init();
 	if (ret)
-		goto exit_system_heaps;
+		goto remove_heaps;
 
 	/* only a heap to add: its buffers are CMA's, nothing to undo */
 	ret = dhe_cma_heap_init();
 	if (ret)
-		goto exit_contig_heap;
+		goto remove_heaps;
 
 	ret = dhe_hint_init();
 	if (ret)
-		goto exit_contig_heap;
+		goto remove_heaps;
 
 	/* nothing is visible in /dev before this, and nothing fails after it */
 	ret = dhe_heaps_publish();
@@ -48,15 +48,12 @@ static int __init dhe_init(void)
 		goto exit_hint;
 	return 0;
 
-	/* a heap's node goes before the memory behind it; removal is idempotent */
 exit_hint:
 	dhe_hint_exit();
-exit_contig_heap:
+remove_heaps:
+	/* the heaps first, then the memory behind them (none if never taken) */
 	dhe_heaps_remove_all();
 	dhe_contig_heap_exit();
-exit_system_heaps:
-	dhe_heaps_remove_all();
-	dhe_system_heaps_exit();
 	dhe_page_pool_exit();
 exit_core:
 	dhe_core_exit();
@@ -69,7 +66,6 @@ static void __exit dhe_exit(void)
 	/* no buffer and no open heap file can exist: both pin the module */
 	dhe_heaps_remove_all();
 	dhe_contig_heap_exit();
-	dhe_system_heaps_exit();
 	dhe_page_pool_exit();
 	dhe_core_exit();
 }

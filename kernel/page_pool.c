@@ -21,6 +21,7 @@
 #include <linux/workqueue.h>
 
 #include "compat.h"
+#include "fault.h"
 #include "heap.h"
 
 static bool dhe_pool_enable = true;
@@ -463,7 +464,8 @@ MODULE_PARM_DESC(pool_max_mb, "Most memory the system heap's page pool holds, in
 int dhe_page_pool_init(void)
 {
 #ifdef DHE_HAVE_SHRINKER_ALLOC
-	dhe_shrinker = shrinker_alloc(0, "dma_heap_ext-pool");
+	dhe_shrinker = dhe_fault(DHE_FAULT_SHRINKER) ? NULL :
+		shrinker_alloc(0, "dma_heap_ext-pool");
 	if (!dhe_shrinker)
 		return -ENOMEM;
 	dhe_shrinker->count_objects = dhe_shrink_count;
@@ -474,7 +476,8 @@ int dhe_page_pool_init(void)
 	dhe_shrinker_struct.count_objects = dhe_shrink_count;
 	dhe_shrinker_struct.scan_objects = dhe_shrink_scan;
 	dhe_shrinker_struct.seeks = DEFAULT_SEEKS;
-	return register_shrinker(&dhe_shrinker_struct, "dma_heap_ext-pool");
+	return dhe_fault(DHE_FAULT_SHRINKER) ? -ENOMEM :
+		register_shrinker(&dhe_shrinker_struct, "dma_heap_ext-pool");
 #endif
 }
 

@@ -51,9 +51,6 @@ static const gfp_t dhe_order_flags[DHE_NR_PAGE_ORDERS] = {
 	HIGH_ORDER_GFP, HIGH_ORDER_GFP, LOW_ORDER_GFP
 };
 
-static struct dma_heap_ext *dhe_system_heap;
-static struct dma_heap_ext *dhe_uncached_heap;
-
 /**
  * dhe_system_heap_name() - name of our cached system heap
  *
@@ -131,7 +128,8 @@ static bool dhe_system_admit(unsigned long pages, bool pooled)
 
 	if (pooled)
 		avail += dhe_page_pool_bytes() >> PAGE_SHIFT;
-	if (avail - admitted >= (long)(totalram_pages() / 32))
+	if (!dhe_fault(DHE_FAULT_ADMIT) &&
+	    avail - admitted >= (long)(totalram_pages() / 32))
 		return true;
 	atomic_long_sub(pages, &dhe_admitted_pages);
 	return false;
@@ -154,7 +152,7 @@ static int dhe_system_alloc_pages(struct dhe_buffer *buffer, bool pooled)
 	INIT_LIST_HEAD(&pages);
 	while (size_remaining > 0) {
 		/* a process being killed must not sit here allocating */
-		if (fatal_signal_pending(current)) {
+		if (dhe_fault(DHE_FAULT_SIGNAL) || fatal_signal_pending(current)) {
 			ret = -EINTR;
 			goto free_pages;
 		}
@@ -201,6 +199,16 @@ free_pages:
 			dhe_pages_free(page, compound_order(page));
 	}
 	return ret;
+}
+
+/**
+ * dhe_system_admitted_pages() - 4 KiB pages admitted and not yet allocated
+ *
+ * Return: the count; 0 when no allocation is under way (for tests).
+ */
+long dhe_system_admitted_pages(void)
+{
+	return atomic_long_read(&dhe_admitted_pages);
 }
 
 static int dhe_system_allocate(struct dma_heap_ext *heap,
@@ -393,28 +401,23 @@ static const struct dhe_heap_ops dhe_uncached_heap_ops = {
 };
 #endif /* CONFIG_X86 */
 
+/* The heaps hold no memory of their own: core.c removes them at exit. */
 int dhe_system_heaps_init(void)
 {
+	struct dma_heap_ext *heap;
+
 	dhe_charging_log();
 
-	/* a name another driver has (-EEXIST, logged) costs only that heap */
-	dhe_system_heap = dhe_heap_add(dhe_system_heap_name(),
-				       &dhe_system_heap_ops, NULL, false);
-	if (IS_ERR(dhe_system_heap) && PTR_ERR(dhe_system_heap) != -EEXIST)
-		return PTR_ERR(dhe_system_heap);
+	/* a name of the kernel's own heaps (-EEXIST, logged) costs only that heap */
+	heap = dhe_heap_add(dhe_system_heap_name(), &dhe_system_heap_ops, NULL,
+			    false);
+	if (IS_ERR(heap) && PTR_ERR(heap) != -EEXIST)
+		return PTR_ERR(heap);
 
 #ifdef CONFIG_X86
-	dhe_uncached_heap = dhe_heap_add("system-uncached",
-					 &dhe_uncached_heap_ops, NULL, true);
-	if (IS_ERR(dhe_uncached_heap) && PTR_ERR(dhe_uncached_heap) != -EEXIST)
-		return PTR_ERR(dhe_uncached_heap);
+	heap = dhe_heap_add("system-uncached", &dhe_uncached_heap_ops, NULL, true);
+	if (IS_ERR(heap) && PTR_ERR(heap) != -EEXIST)
+		return PTR_ERR(heap);
 #endif
 	return 0;
-}
-
-void dhe_system_heaps_exit(void)
-{
-	/* the heaps hold no memory of their own; core.c removes their nodes */
-	dhe_system_heap = NULL;
-	dhe_uncached_heap = NULL;
 }

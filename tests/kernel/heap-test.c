@@ -268,12 +268,28 @@ static int test_import(int tfd, int buf, uint32_t flags, uint64_t pattern,
 	return ioctl(tfd, DHE_TEST_IOC_IMPORT, imp);
 }
 
+/* kernel mappings (vmap) of our buffers that exist now */
+static int our_vmaps(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/vmallocinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[dma_heap_ext]") && strstr(line, " vmap"))
+			n++;
+	fclose(f);
+	return n;
+}
+
 static void test_module_import(int tfd, const char *heap, uint64_t len, int contiguous)
 {
 	struct dhe_test_import imp;
 	uint64_t *map;
 	size_t i, n = len / 8;
-	int fd, ok;
+	int fd, ok, vmaps;
 
 	if (!CHECK(ht_alloc_name(heap, len, &fd) == 0, "%s: allocate %" PRIu64 " KiB for the test importer", heap, len / KiB))
 		return;
@@ -287,7 +303,19 @@ static void test_module_import(int tfd, const char *heap, uint64_t len, int cont
 		map[i] = (i << 20) ^ 0x1234567;
 	dmabuf_sync(fd, DMA_BUF_SYNC_END | DMA_BUF_SYNC_WRITE);
 
+	vmaps = our_vmaps();
 	if (CHECK(test_import(tfd, fd, 0, 0, &imp) == 0, "%s: attach/map/vmap by the test importer", heap)) {
+		/*
+		 * The importer has vunmapped: the write-combined heap keeps no
+		 * kernel alias; the cached ones keep theirs until release
+		 * (docs/kernel.md).
+		 */
+		if (ht_heap_is_ours(heap) && ht_sysfs_u64(heap, "cached") == 0)
+			CHECK(our_vmaps() == vmaps, "%s: no kernel mapping left after the importer's vunmap (%d before, %d now)",
+			      heap, vmaps, our_vmaps());
+		else if (ht_heap_is_ours(heap))
+			CHECK(our_vmaps() == vmaps + 1, "%s: the kernel mapping kept after the importer's vunmap (%d before, %d now)",
+			      heap, vmaps, our_vmaps());
 		CHECK(imp.size == len, "%s: importer sees size %" PRIu64, heap, (uint64_t)imp.size);
 		CHECK(imp.checksum == fnv_words(map, n),
 		      "%s: vmap reads what mmap wrote (checksum)", heap);
@@ -319,6 +347,9 @@ static void test_module_import(int tfd, const char *heap, uint64_t len, int cont
 	}
 	munmap(map, len);
 	close(fd);
+	if (ht_heap_is_ours(heap))
+		CHECK(our_vmaps() == vmaps, "%s: no kernel mapping left once the buffer is released (%d before, %d now)",
+		      heap, vmaps, our_vmaps());
 }
 
 static void test_accessor(int tfd, const char *heap, uint64_t len)
@@ -1299,42 +1330,109 @@ static const char *foreign_ko(void)
 	return ht_extra_ko("dhe_foreign_heap.ko");
 }
 
+static int node_devno_is(const char *node, const char *sysdev);
+
+/* /dev/dma_heap/<name> is our heap's node: its device number is ours */
+static int node_is_ours(const char *name)
+{
+	char node[128], sysdev[128];
+
+	snprintf(node, sizeof(node), "/dev/dma_heap/%s", name);
+	snprintf(sysdev, sizeof(sysdev), "/sys/class/dma_heap_ext/%s/dev", name);
+	return node_devno_is(node, sysdev);
+}
+
+static void list_heaps_line(const char *name, char *out, size_t len)
+{
+	char cmd[160];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(cmd, sizeof(cmd), "\"$VM_TOOLS/list-heaps\" | grep '^%s '", name);
+	f = popen(cmd, "r");
+	if (!f)
+		return;
+	if (!fgets(out, len, f))
+		out[0] = 0;
+	pclose(f);
+}
+
+/* a node of ours that allocates and answers the query */
+static int node_serves(const char *name)
+{
+	struct dma_heap_ext_info info;
+	int hfd, fd, ok;
+
+	hfd = ht_open_heap(name);
+	if (hfd < 0)
+		return 0;
+	memset(&info, 0, sizeof(info));
+	ok = ioctl(hfd, DMA_HEAP_EXT_IOC_QUERY, &info) == 0 && ht_alloc(hfd, 4096, O_RDWR | O_CLOEXEC, &fd) == 0;
+	if (ok)
+		close(fd);
+	close(hfd);
+	return ok;
+}
+
+/*
+ * The module knows a clash from registries, never from paths: our own list,
+ * the names of the kernel's own heaps (its configuration) and, in the
+ * kernel's framework, dma_heap_add(). A node of another driver that is not a
+ * heap keeps its path; whose a node is, its device number says.
+ */
+static void test_name_clash_with(const char *name, const char *ko)
+{
+	char out[256];
+
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap; insmod %s name=%s && "
+		     "insmod %s/dma_heap_ext.ko %s", ko, name, kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
+	      "dma_heap_ext loads while another driver has /dev/dma_heap/%s", name);
+	CHECK(ht_heap_is_ours(name) && ht_heap_is_ours("system-uncached") && ht_heap_is_ours(sys_heap),
+	      "every heap of ours is registered, %s too", name);
+	CHECK(!node_is_ours(name), "/dev/dma_heap/%s stays the other driver's (its device number is not ours)", name);
+	list_heaps_line(name, out, sizeof(out));
+	CHECK(out[0] && !strstr(out, " ours:"), "list-heaps does not call the foreign node ours: %s", out);
+	CHECK(node_serves("system-uncached"), "the other heaps' nodes serve");
+
+	/* the other driver arriving after ours: no warning, our node stays ours */
+	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s && insmod %s name=%s",
+		     kmod_dir, ht_kmod_args(), ko, name) == 0,
+	      "another driver asking for /dev/dma_heap/%s after ours loads", name);
+	CHECK(node_is_ours(name) && node_serves(name), "/dev/dma_heap/%s stays ours and serves", name);
+	list_heaps_line(name, out, sizeof(out));
+	CHECK(strstr(out, " ours:") != NULL, "list-heaps calls it ours: %s", out);
+	CHECK(ht_run("rmmod dhe_foreign_heap") == 0 && node_is_ours(name) && node_serves(name),
+	      "with the other driver gone again, /dev/dma_heap/%s is still ours and serves", name);
+}
+
 static void test_name_clash(void)
 {
 	const char *ko = foreign_ko();
-	char out[256] = "";
-	FILE *f;
 
 	section("a heap name another driver has");
 	if (!CHECK(ko != NULL, "the foreign-heap test module was built (vm-run --extra-kmod)"))
 		return;
 	/* never dmesg -C: vm-run reads the whole log for reports */
-	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap; insmod %s name=contiguous && "
-		     "insmod %s/dma_heap_ext.ko %s", ko, kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(),
-	      "dma_heap_ext loads while another driver has /dev/dma_heap/contiguous");
-	CHECK(!ht_heap_is_ours("contiguous") && ht_heap_is_ours("system-uncached") && ht_heap_is_ours(sys_heap),
-	      "that heap is refused, the others are there");
-	CHECK(ht_run("dmesg | grep -q \"another driver has the heap name 'contiguous'\"") == 0,
-	      "the kernel log names the clash");
-	f = popen("\"$VM_TOOLS/list-heaps\" | grep '^contiguous '", "r");
-	if (f) {
-		if (!fgets(out, sizeof(out), f))
-			out[0] = 0;
-		pclose(f);
-	}
-	CHECK(out[0] && !strstr(out, " ours:"), "list-heaps does not call the foreign node ours: %s", out);
-	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 &&
-	      ht_heap_is_ours("contiguous"), "with the other driver gone, the contiguous heap is ours again");
+	test_name_clash_with("contiguous", ko);
+	if (ht_heap_is_ours("default_cma_region"))
+		test_name_clash_with("default_cma_region", ko);
 
-	/* a kernel with upstream's CMA heap keeps its default_cma_region */
-	if (!ht_heap_is_ours("default_cma_region"))
-		return;
-	CHECK(ht_run("rmmod dma_heap_ext; insmod %s name=default_cma_region && insmod %s/dma_heap_ext.ko %s",
-		     ko, kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded() &&
-	      !ht_heap_is_ours("default_cma_region") && ht_heap_is_ours("contiguous"),
-	      "another driver's default_cma_region: ours is left out, the other heaps load");
-	CHECK(ht_run("rmmod dma_heap_ext dhe_foreign_heap && insmod %s/dma_heap_ext.ko %s", kmod_dir, ht_kmod_args()) == 0 &&
-	      ht_heap_is_ours("default_cma_region"), "with it gone, default_cma_region is ours again");
+	/*
+	 * What the loading process sees in /dev says nothing: a mount
+	 * namespace whose /dev holds a file of our heap's name (a chroot, a
+	 * container), or one whose /dev is empty (an initramfs before
+	 * devtmpfs), loads every heap all the same.
+	 */
+	CHECK(ht_run("rmmod dma_heap_ext && unshare -m sh -c 'mount -t tmpfs tmpfs /dev && mkdir /dev/dma_heap && "
+		     ": > /dev/dma_heap/contiguous && : > /dev/dma_heap/system-uncached && "
+		     "insmod %s/dma_heap_ext.ko %s'", kmod_dir, ht_kmod_args()) == 0 &&
+	      ht_heap_is_ours("contiguous") && ht_heap_is_ours("system-uncached") &&
+	      node_is_ours("contiguous") && node_serves("contiguous"),
+	      "loaded from a mount namespace whose /dev has files named dma_heap/contiguous and system-uncached: both heaps are there and serve");
+	CHECK(ht_run("rmmod dma_heap_ext && unshare -m sh -c 'mount -t tmpfs tmpfs /dev && "
+		     "insmod %s/dma_heap_ext.ko %s'", kmod_dir, ht_kmod_args()) == 0 &&
+	      ht_heap_is_ours("contiguous") && node_is_ours("contiguous") && node_serves("contiguous"),
+	      "loaded from a mount namespace with an empty /dev: the heaps are there and serve");
 }
 
 /* ---- lifetime ---- */
@@ -1590,6 +1688,16 @@ int main(int argc, char **argv)
 	sys_heap = ht_system_heap_name();
 	if (argc > 1 && !strcmp(argv[1], "--kernel-framework")) {
 		test_kernel_framework();
+		printf("# %d failure(s)\n", ht_failures);
+		return ht_failures ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--test-module")) {
+		test_with_test_module(-1);
+		printf("# %d failure(s)\n", ht_failures);
+		return ht_failures ? 1 : 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "--name-clash")) {
+		test_name_clash();
 		printf("# %d failure(s)\n", ht_failures);
 		return ht_failures ? 1 : 0;
 	}

@@ -3,8 +3,9 @@
  * Another driver's node under /dev/dma_heap/: a misc device named
  * dma_heap/<name>, as any other heap exporter (the kernel's framework on
  * 6.12+, a vendor module) makes one. tests/kernel/heap-test.c loads it
- * with a name of ours before dma_heap_ext, which must then refuse that heap
- * and keep the others. Opening it gives -ENODEV: it is not a heap.
+ * with a name of ours before dma_heap_ext and after it: whichever came
+ * first keeps the node, without a warning, and the device number tells
+ * whose it is. Opening it gives -ENODEV: it is not a heap.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
