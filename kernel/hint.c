@@ -12,11 +12,19 @@
  *   - otherwise (no contiguous heap, or out of the mask's reach) the
  *     scattered one, as the best we have.
  * Heaps are found by their query flags, not by name.
- * The answer is computed when read, so it follows IOMMU groups and DMA masks
- * that drivers set after the device appeared.
+ *
+ * /sys/kernel/dma_heap_ext/devices/<bus>:<device>/ holds, for the same
+ * devices, what a heap choice in userspace needs to know, read from the
+ * kernel's own struct device: iommu (1 when it has an IOMMU group),
+ * dma_mask_bits (of its streaming DMA mask, else its coherent one; 0 when
+ * it has none), coherent (dev_is_dma_coherent()) and hint (as above).
+ *
+ * Every answer is computed when read, so it follows IOMMU groups and DMA
+ * masks that drivers set after the device appeared.
  */
 
 #include <linux/device.h>
+#include <linux/dma-map-ops.h>
 #include <linux/dma-mapping.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
@@ -32,8 +40,13 @@
 #include "heap.h"
 #include "include/linux/dma-heap-ext.h"
 
+/*
+ * One per device: its hint file, and its directory of facts whose kobject
+ * owns the entry (freed, with the device reference, at its release).
+ */
 struct dhe_hint {
 	struct kobj_attribute attr;
+	struct kobject facts;
 	struct device *dev;
 	struct list_head node;
 	char name[];
@@ -41,6 +54,7 @@ struct dhe_hint {
 
 static struct kobject *dhe_kobj;
 static struct kobject *dhe_hints_kobj;
+static struct kobject *dhe_devices_kobj;
 static LIST_HEAD(dhe_hint_list);
 static DEFINE_MUTEX(dhe_hint_lock);
 
@@ -81,6 +95,75 @@ static ssize_t dhe_hint_show(struct kobject *kobj, struct kobj_attribute *attr,
 	return ret;
 }
 
+static struct device *dhe_facts_dev(struct kobject *kobj)
+{
+	return container_of(kobj, struct dhe_hint, facts)->dev;
+}
+
+static u64 dhe_dma_mask(struct device *dev)
+{
+	return dev->dma_mask && *dev->dma_mask ? *dev->dma_mask :
+		dev->coherent_dma_mask;
+}
+
+static ssize_t iommu_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	return sysfs_emit(buf, "%d\n", !!dhe_facts_dev(kobj)->iommu_group);
+}
+
+static ssize_t dma_mask_bits_show(struct kobject *kobj,
+				  struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", fls64(dhe_dma_mask(dhe_facts_dev(kobj))));
+}
+
+static ssize_t coherent_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  dev_is_dma_coherent(dhe_facts_dev(kobj)) ? 1 : 0);
+}
+
+static ssize_t hint_show(struct kobject *kobj, struct kobj_attribute *attr,
+			 char *buf)
+{
+	struct dma_heap_ext *heap = dhe_hint_for_device(dhe_facts_dev(kobj));
+	ssize_t ret;
+
+	ret = sysfs_emit(buf, "%s\n", heap ? dma_heap_ext_get_name(heap) : "");
+	dma_heap_ext_put(heap);
+	return ret;
+}
+
+static struct kobj_attribute dhe_iommu_attr = __ATTR_RO(iommu);
+static struct kobj_attribute dhe_dma_mask_bits_attr = __ATTR_RO(dma_mask_bits);
+static struct kobj_attribute dhe_coherent_attr = __ATTR_RO(coherent);
+static struct kobj_attribute dhe_hint_attr = __ATTR_RO(hint);
+
+static struct attribute *dhe_facts_attrs[] = {
+	&dhe_iommu_attr.attr,
+	&dhe_dma_mask_bits_attr.attr,
+	&dhe_coherent_attr.attr,
+	&dhe_hint_attr.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(dhe_facts);
+
+static void dhe_facts_release(struct kobject *kobj)
+{
+	struct dhe_hint *hint = container_of(kobj, struct dhe_hint, facts);
+
+	put_device(hint->dev);
+	kfree(hint);
+}
+
+static const struct kobj_type dhe_facts_ktype = {
+	.release = dhe_facts_release,
+	.sysfs_ops = &kobj_sysfs_ops,
+	.default_groups = dhe_facts_groups,
+};
+
 static void dhe_hint_add(struct device *dev)
 {
 	const char *bus = dev->bus ? dev->bus->name : "none";
@@ -104,10 +187,16 @@ static void dhe_hint_add(struct device *dev)
 	hint->attr.show = dhe_hint_show;
 	hint->dev = get_device(dev);
 
+	/* from here on the facts' kobject owns the entry */
+	kobject_init(&hint->facts, &dhe_facts_ktype);
+	if (dhe_fault(DHE_FAULT_HINT) ||
+	    kobject_add(&hint->facts, dhe_devices_kobj, "%s", hint->name)) {
+		kobject_put(&hint->facts);
+		goto fail;
+	}
 	if (dhe_fault(DHE_FAULT_HINT) ||
 	    sysfs_create_file(dhe_hints_kobj, &hint->attr.attr)) {
-		put_device(hint->dev);
-		kfree(hint);
+		kobject_put(&hint->facts);
 		goto fail;
 	}
 	list_add_tail(&hint->node, &dhe_hint_list);
@@ -124,8 +213,7 @@ static void dhe_hint_free(struct dhe_hint *hint)
 {
 	sysfs_remove_file(dhe_hints_kobj, &hint->attr.attr);
 	list_del(&hint->node);
-	put_device(hint->dev);
-	kfree(hint);
+	kobject_put(&hint->facts);
 }
 
 static void dhe_hint_remove(struct device *dev)
@@ -201,6 +289,12 @@ int dhe_hint_init(void)
 		ret = -ENOMEM;
 		goto put_kobj;
 	}
+	dhe_devices_kobj = dhe_fault(DHE_FAULT_HINT) ? NULL :
+		kobject_create_and_add("devices", dhe_kobj);
+	if (!dhe_devices_kobj) {
+		ret = -ENOMEM;
+		goto put_hints;
+	}
 
 	/* notifier first, then the devices already there: none is missed */
 	for (i = 0; i < ARRAY_SIZE(dhe_hint_buses); i++) {
@@ -219,6 +313,9 @@ unregister_buses:
 	/* the hints of the buses done so far, and their device references */
 	dhe_hint_exit();
 	return ret;
+put_hints:
+	kobject_put(dhe_hints_kobj);
+	dhe_hints_kobj = NULL;
 put_kobj:
 	kobject_put(dhe_kobj);
 	dhe_kobj = NULL;
@@ -234,8 +331,10 @@ void dhe_hint_exit(void)
 	list_for_each_entry_safe(hint, tmp, &dhe_hint_list, node)
 		dhe_hint_free(hint);
 	mutex_unlock(&dhe_hint_lock);
+	kobject_put(dhe_devices_kobj);
 	kobject_put(dhe_hints_kobj);
 	kobject_put(dhe_kobj);
+	dhe_devices_kobj = NULL;
 	dhe_hints_kobj = NULL;
 	dhe_kobj = NULL;
 }

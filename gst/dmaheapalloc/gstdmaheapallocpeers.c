@@ -42,8 +42,7 @@ element_across (GstPad * pad)
   }
   /* out of a bin: the proxy pad's parent is the ghost pad */
   while (peer && GST_IS_PROXY_PAD (peer) && !GST_IS_GHOST_PAD (peer)) {
-    GstPad *ghost = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD
-            (peer)));
+    GstPad *ghost = GST_PAD (gst_proxy_pad_get_internal (GST_PROXY_PAD (peer)));
     GstPad *next = ghost ? gst_pad_get_peer (ghost) : NULL;
 
     if (ghost)
@@ -117,8 +116,7 @@ is_v4l2 (GstElement * element)
   if (!factory)
     return FALSE;
   plugin = gst_plugin_feature_get_plugin (GST_PLUGIN_FEATURE (factory));
-  ret = plugin && g_strcmp0 (gst_plugin_get_name (plugin),
-      "video4linux2") == 0;
+  ret = plugin && g_strcmp0 (gst_plugin_get_name (plugin), "video4linux2") == 0;
   if (plugin)
     gst_object_unref (plugin);
   return ret;
