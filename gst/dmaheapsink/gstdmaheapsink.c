@@ -170,6 +170,7 @@ gst_dma_heap_sink_render (GstDmaHeapSink * self, GstBuffer * buf,
   gboolean copied = FALSE;
   GstFlowReturn flow;
 
+  gst_kms_output_set_buffer (&self->output, buf);
   flow = gst_kms_commit_show_buffer (&self->commit, &self->dev, &self->output,
       &self->import, &self->copies, buf, skip_vsync, &copied);
   /* A copied frame goes back upstream now, but the preroll frame comes

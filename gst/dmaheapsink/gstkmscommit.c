@@ -554,8 +554,8 @@ retry:
   dumb = NULL;
   src = out->src;
   dst = out->dst;
-  fb_w = GST_VIDEO_INFO_WIDTH (&out->vinfo);
-  fb_h = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  fb_w = out->frame_width;
+  fb_h = out->frame_height;
   fb_id = refused ? 0 : gst_kms_import_fb_for_buffer (imp, dev, out, buf);
 
   if (!fb_id) {

@@ -248,8 +248,8 @@ kms_get_free_dumb (GstKmsCopies * copies, GstKmsDevice * dev,
     height = out->mode.vdisplay;
     window = out->dst;
   } else {
-    width = GST_VIDEO_INFO_WIDTH (&out->vinfo);
-    height = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+    width = out->frame_width;
+    height = out->frame_height;
   }
 
   for (i = 0; i < GST_KMS_N_COPY_BUFFERS; i++) {
@@ -347,9 +347,7 @@ gst_kms_copies_copy_frame (GstKmsCopies * copies, GstKmsDevice * dev,
     src->w = dst->w = out->mode.hdisplay;
     src->h = dst->h = out->mode.vdisplay;
   } else {
-    GstVideoRectangle whole = { 0, 0, GST_VIDEO_INFO_WIDTH (&out->vinfo),
-      GST_VIDEO_INFO_HEIGHT (&out->vinfo)
-    };
+    GstVideoRectangle whole = { 0, 0, out->frame_width, out->frame_height };
 
     if (!kms_copy_to_dumb (&out->vinfo, buf, &whole, 0, 0, dumb))
       return NULL;

@@ -96,8 +96,8 @@ kms_buffer_layout (GstKmsImport * imp, const GstKmsOutput * out,
 
   memset (layout, 0, sizeof (*layout));
   layout->fourcc = out->fourcc;
-  layout->width = GST_VIDEO_INFO_WIDTH (&out->vinfo);
-  layout->height = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  layout->width = out->frame_width;
+  layout->height = out->frame_height;
   layout->modifier = DRM_FORMAT_MOD_LINEAR;
   layout->n_planes = n_planes;
 

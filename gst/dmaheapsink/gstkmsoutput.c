@@ -55,6 +55,9 @@ gst_kms_output_set_format (GstKmsOutput * out, GstKmsDevice * dev,
   out->vinfo = *vinfo;
   out->fourcc = fourcc;
   out->plane = plane;
+  out->frame_width = out->crop.w = GST_VIDEO_INFO_WIDTH (vinfo);
+  out->frame_height = out->crop.h = GST_VIDEO_INFO_HEIGHT (vinfo);
+  out->crop.x = out->crop.y = 0;
   if (dev->atomic && !gst_kms_device_read_plane_props (dev,
           dev->planes[plane].id, &out->plane_props)) {
     out->plane = -1;
@@ -254,15 +257,22 @@ gst_kms_output_configure (GstKmsOutput * out, GstKmsDevice * dev,
   return TRUE;
 }
 
+/* The layout of the part of the frame shown (the crop), as if it were the
+ * whole frame, then moved to where the crop is in the frame. */
 static void
 kms_layout (GstKmsOutput * out)
 {
+  GstVideoInfo shown = out->vinfo;
   GstVideoRectangle area;
   gboolean covers;
 
   kms_get_area (out, &area);
-  covers = gst_kms_compute_layout (&out->vinfo, &area, out->plane_can_scale,
+  GST_VIDEO_INFO_WIDTH (&shown) = out->crop.w;
+  GST_VIDEO_INFO_HEIGHT (&shown) = out->crop.h;
+  covers = gst_kms_compute_layout (&shown, &area, out->plane_can_scale,
       &out->src, &out->dst);
+  out->src.x += out->crop.x;
+  out->src.y += out->crop.y;
 
   out->layout_needs_copy = out->plane_fullscreen_only
       && (!covers || !gst_kms_output_is_fullscreen (out, &out->dst));
@@ -283,6 +293,42 @@ gst_kms_output_update_layout (GstKmsOutput * out,
     const GstVideoRectangle * area)
 {
   out->area = *area;
+  kms_layout (out);
+}
+
+/* The frame of @buf and the part of it shown: the rectangle of its
+ * GstVideoCropMeta, as kmssink shows it (clamped to the frame), else the
+ * caps' size; the frame's size is its GstVideoMeta's (a crop upstream,
+ * videocrop, leaves the frame whole and the caps at the cropped size). A new
+ * layout when they are not those of the buffer before. */
+void
+gst_kms_output_set_buffer (GstKmsOutput * out, GstBuffer * buf)
+{
+  GstVideoMeta *vmeta = gst_buffer_get_video_meta (buf);
+  GstVideoCropMeta *cmeta = gst_buffer_get_video_crop_meta (buf);
+  gint w = vmeta ? (gint) vmeta->width : GST_VIDEO_INFO_WIDTH (&out->vinfo);
+  gint h = vmeta ? (gint) vmeta->height : GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  GstVideoRectangle crop = { 0, 0, MIN (w, GST_VIDEO_INFO_WIDTH (&out->vinfo)),
+    MIN (h, GST_VIDEO_INFO_HEIGHT (&out->vinfo))
+  };
+
+  if (cmeta && cmeta->x < (guint) w && cmeta->y < (guint) h
+      && cmeta->width > 0 && cmeta->height > 0) {
+    crop.x = cmeta->x;
+    crop.y = cmeta->y;
+    crop.w = MIN (cmeta->width, (guint) (w - crop.x));
+    crop.h = MIN (cmeta->height, (guint) (h - crop.y));
+  }
+  if (w == out->frame_width && h == out->frame_height && crop.x == out->crop.x
+      && crop.y == out->crop.y && crop.w == out->crop.w
+      && crop.h == out->crop.h)
+    return;
+
+  GST_DEBUG_OBJECT (out->element, "frames %dx%d, showing %dx%d+%d+%d of them",
+      w, h, crop.w, crop.h, crop.x, crop.y);
+  out->frame_width = w;
+  out->frame_height = h;
+  out->crop = crop;
   kms_layout (out);
 }
 

@@ -35,6 +35,12 @@ typedef struct
   gboolean committed_mode_valid;
   guint32 mode_blob;
 
+  /* The frame of the last buffer (its GstVideoMeta's size, else the caps')
+   * and the part of it shown (its GstVideoCropMeta, else the caps' size). */
+  gint frame_width;
+  gint frame_height;
+  GstVideoRectangle crop;
+
   gboolean plane_can_scale;
   gboolean plane_fullscreen_only;
   GstVideoRectangle area;       /* the render rectangle, w == 0: the CRTC */
@@ -62,6 +68,8 @@ gboolean  gst_kms_output_configure     (GstKmsOutput * out,
 
 void      gst_kms_output_update_layout (GstKmsOutput * out,
                                         const GstVideoRectangle * area);
+
+void      gst_kms_output_set_buffer    (GstKmsOutput * out, GstBuffer * buf);
 
 gboolean  gst_kms_output_learn_from_refusal (GstKmsOutput * out,
                                         GstKmsDevice * dev,

@@ -109,6 +109,9 @@ gst_kms_proposal_answer (GstKmsProposal * prop, GstQuery * query,
   }
 
   gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
+  /* shown as the crop rectangle, no copy needed (videocrop then leaves the
+   * frame whole) */
+  gst_query_add_allocation_meta (query, GST_VIDEO_CROP_META_API_TYPE, NULL);
 
   /* The sink holds two buffers (the frame on screen and the next): said
    * with a pool when upstream wants one, alone otherwise; and the heap the
