@@ -465,7 +465,6 @@ mode_failed:
         ("Could not choose a mode of connector %u on %s for %dx%d",
             dev->conn_id, dev->path, GST_VIDEO_INFO_WIDTH (&vinfo),
             GST_VIDEO_INFO_HEIGHT (&vinfo)), (NULL));
-    self->output.plane = -1;
     return FALSE;
   }
 }

@@ -182,14 +182,9 @@ kms_test_unscaled (GstKmsOutput * out, GstKmsDevice * dev,
   return kms_test_layout (out, dev, commit, test_fb, &src, &dst);
 }
 
-/* Chooses mode, scaling and layout for the negotiated format, in render
- * rectangle @area (w == 0: the whole CRTC), with the can-scale and
- * force-modesetting properties; asks the driver with test-only commits of
- * @commit where it can: see the element documentation for the rules. */
-gboolean
-gst_kms_output_configure (GstKmsOutput * out, GstKmsDevice * dev,
-    GstKmsCommit * commit, const GstVideoRectangle * area, gboolean can_scale,
-    gboolean force)
+static gboolean
+kms_configure (GstKmsOutput * out, GstKmsDevice * dev, GstKmsCommit * commit,
+    const GstVideoRectangle * area, gboolean can_scale, gboolean force)
 {
   const GstKmsPlaneDesc *plane = &dev->planes[out->plane];
   gint vw = GST_VIDEO_INFO_WIDTH (&out->vinfo);
@@ -255,6 +250,22 @@ gst_kms_output_configure (GstKmsOutput * out, GstKmsDevice * dev,
 
   gst_kms_dumb_destroy (dev, &test);
   return TRUE;
+}
+
+/* Chooses mode, scaling and layout for the negotiated format, in render
+ * rectangle @area (w == 0: the whole CRTC), with the can-scale and
+ * force-modesetting properties; asks the driver with test-only commits of
+ * @commit where it can: see the element documentation for the rules.
+ * FALSE, and no plane, when no mode could be set. */
+gboolean
+gst_kms_output_configure (GstKmsOutput * out, GstKmsDevice * dev,
+    GstKmsCommit * commit, const GstVideoRectangle * area, gboolean can_scale,
+    gboolean force)
+{
+  if (kms_configure (out, dev, commit, area, can_scale, force))
+    return TRUE;
+  out->plane = -1;
+  return FALSE;
 }
 
 /* The layout of the part of the frame shown (the crop), as if it were the
