@@ -46,24 +46,23 @@
 #include "config.h"
 #endif
 
-#include "gstdmaheapsinkpriv.h"
+#include "gstdmaheapsink.h"
 #include "gstdmaheapsinkelements.h"
 #include "gstdrmformats.h"
 #include "gstkmscommit.h"
 #include "gstkmsdevice.h"
 #include "gstkmsdumb.h"
 #include "gstkmsimport.h"
+#include "gstkmsnegotiation.h"
 #include "gstkmsoutput.h"
+#include "gstkmsproposal.h"
 
 #include <gst/video/videooverlay.h>
 
 #include <gst/dmaheap/dmaheap.h>
 
-#include <xf86drmMode.h>
-
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 GST_DEBUG_CATEGORY (gst_dma_heap_sink_debug);
 
@@ -75,11 +74,43 @@ GST_DEBUG_CATEGORY (gst_dma_heap_sink_debug);
 #define DEFAULT_ATOMIC TRUE
 #define DEFAULT_HEAP "auto"
 
-/* Framebuffers kept: more than any pool upstream cycles through (V4L2 caps
- * its queues at 32), so a steady stream never re-imports. */
-#define FB_CACHE_CAPACITY 48
-/* An entry unused for this many frames belonged to a pool that is gone. */
-#define FB_CACHE_MAX_AGE 256
+/* The element holds the state of each job in the struct of the helper that
+ * does it; what is left here is the properties, the stats and the preroll. */
+struct _GstDmaHeapSink
+{
+  GstVideoSink parent;
+
+  /* properties, under the object lock */
+  gchar *device;
+  gchar *driver_name;
+  gchar *bus_id;
+  gint connector_id;
+  gint plane_id;
+  gboolean force_modesetting;
+  gboolean can_scale;
+  gboolean skip_vsync;
+  gboolean use_atomic;
+  gchar *heap;
+  GstVideoRectangle render_rect;        /* w == 0: the whole CRTC */
+  gboolean layout_dirty;        /* render_rect changed since the layout */
+
+  GstKmsDevice dev;             /* from start() to stop() */
+  GstKmsOutput output;          /* from set_caps() */
+  GstKmsCommit commit;
+  GstKmsImport import;
+  GstKmsCopies copies;
+  GstKmsProposal proposal;
+  GstKmsNegotiation negotiation;
+
+  /* A frame copied at preroll, kept (as GstBaseSink keeps it too) only
+   * until it is rendered, to know it then as already on screen; no frame
+   * is kept once copied otherwise. */
+  GstBuffer *preroll_copy;
+  gboolean prerolling;
+
+  guint64 drops;                /* stats, under the object lock; the other
+                                 * counters are the helpers' */
+};
 
 enum
 {
@@ -117,105 +148,48 @@ G_DEFINE_TYPE_WITH_CODE (GstDmaHeapSink, gst_dma_heap_sink,
 GST_ELEMENT_REGISTER_DEFINE (dmaheapsink, "dmaheapsink", GST_RANK_NONE,
     GST_TYPE_DMA_HEAP_SINK);
 
-static GstFlowReturn gst_dma_heap_sink_show_frame (GstVideoSink * vsink,
-    GstBuffer * buf);
-
 /* ------------------------------------------------------------------------ */
 /* GstBaseSink / GstVideoSink                                                */
 /* ------------------------------------------------------------------------ */
 
-/* Shows @buf: without a copy when the display device can scan it out, else
- * from a copy in a dumb buffer. */
+/* The render rectangle for a new layout (w == 0: the whole CRTC). */
+static void
+take_render_rect (GstDmaHeapSink * self, GstVideoRectangle * area)
+{
+  GST_OBJECT_LOCK (self);
+  *area = self->render_rect;
+  self->layout_dirty = FALSE;
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* Shows @buf, from a copy when the display device cannot scan it out. */
 static GstFlowReturn
 gst_dma_heap_sink_render (GstDmaHeapSink * self, GstBuffer * buf,
     gboolean skip_vsync)
 {
-  GstVideoRectangle src, dst;
-  GstKmsDumb *dumb = NULL;
-  guint32 fb_id, fb_w, fb_h;
-  gboolean refused = FALSE;
-  gint ret;
+  gboolean copied = FALSE;
+  GstFlowReturn flow;
 
-retry:
-  dumb = NULL;
-  src = self->src;
-  dst = self->dst;
-  fb_w = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-  fb_h = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
-  fb_id = refused ? 0 : gst_kms_fb_for_buffer (self, buf);
-
-  if (!fb_id) {
-    dumb = gst_kms_copy_frame (self, buf, &src, &dst);
-    if (!dumb)
-      goto copy_failed;
-    fb_id = dumb->fb_id;
-    fb_w = dumb->width;
-    fb_h = dumb->height;
-  }
-
-  ret = gst_kms_show_fb (self, dumb ? NULL : buf, fb_id, fb_w, fb_h, &src, &dst,
-      skip_vsync);
-  /* Legacy drivers cannot be asked beforehand, and a new render rectangle
-   * is not tested: learn from the refusal and show the frame another way. */
-  if (ret == -EINVAL || ret == -ERANGE) {
-    if (gst_kms_learn_from_refusal (self, &src, &dst))
-      goto retry;
-    if (!dumb) {
-      /* The driver takes the layout but not this framebuffer (pitch or
-       * offset limits): a dumb buffer of its own making will do. */
-      GST_INFO_OBJECT (self, "imported framebuffer %u refused: copying", fb_id);
-      refused = TRUE;
-      goto retry;
-    }
-  }
-  if (ret == -ECANCELED)
-    return GST_FLOW_FLUSHING;
-  if (ret)
-    goto commit_failed;
-
+  gst_kms_output_set_buffer (&self->output, buf);
+  flow = gst_kms_commit_show_buffer (&self->commit, &self->dev, &self->output,
+      &self->import, &self->copies, buf, skip_vsync, &copied);
   /* A copied frame goes back upstream now, but the preroll frame comes
    * back to be rendered: it is known then by being kept till then. */
-  if (dumb && self->prerolling)
+  if (flow == GST_FLOW_OK && copied && self->prerolling)
     gst_buffer_replace (&self->preroll_copy, buf);
-  if (dumb)
-    gst_kms_count_copy (self, refused);
 
-  return GST_FLOW_OK;
-
-  /* ERRORS */
-copy_failed:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, FAILED,
-        ("Could not copy a %s frame that %s cannot show directly",
-            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (&self->vinfo)),
-            self->devpath), ("no dumb buffer, or the frame cannot be mapped"));
-    return GST_FLOW_ERROR;
-  }
-commit_failed:
-  {
-    if (!gst_kms_connector_connected (self)) {
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Connector %u of %s was disconnected", self->conn_id,
-              self->devpath), (NULL));
-    } else {
-      GST_ELEMENT_ERROR (self, RESOURCE, WRITE,
-          ("Could not show a frame on %s (plane %u, CRTC %u)", self->devpath,
-              self->planes[self->plane].id, self->crtc_id),
-          ("%s commit: %s (%d)", self->atomic ? "atomic" : "legacy",
-              g_strerror (-ret), -ret));
-    }
-    return GST_FLOW_ERROR;
-  }
+  return flow;
 }
 
 static GstFlowReturn
 gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (vsink);
+  GstKmsCommit *commit = &self->commit;
   GstFlowReturn flow;
   gboolean skip_vsync, layout_dirty, copied_at_preroll;
 
-  if (G_UNLIKELY (self->plane < 0))
+  if (G_UNLIKELY (self->output.plane < 0))
     return GST_FLOW_NOT_NEGOTIATED;
 
   /* after preroll the frame copied then is kept only till it is rendered */
@@ -228,15 +202,19 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   layout_dirty = self->layout_dirty;
   GST_OBJECT_UNLOCK (self);
 
-  if (layout_dirty)
-    gst_kms_update_layout (self);
+  if (layout_dirty) {
+    GstVideoRectangle area;
 
-  if (self->flip_pending) {
-    flow = gst_kms_wait_flip (self, !skip_vsync);
+    take_render_rect (self, &area);
+    gst_kms_output_update_layout (&self->output, &area);
+  }
+
+  if (commit->flip_pending) {
+    flow = gst_kms_commit_wait_flip (commit, !skip_vsync);
     if (flow != GST_FLOW_OK)
       return flow;
     /* a late flip: the commit waits for the kernel instead */
-    if (self->flip_pending && (skip_vsync || !self->flip_late)) {
+    if (commit->flip_pending && (skip_vsync || !commit->flip_late)) {
       GST_LOG_OBJECT (self, "flip pending, dropping %" GST_PTR_FORMAT, buf);
       GST_OBJECT_LOCK (self);
       self->drops++;
@@ -248,7 +226,7 @@ gst_dma_heap_sink_show_frame (GstVideoSink * vsink, GstBuffer * buf)
   /* The preroll frame comes back when playing starts: it is on screen,
    * imported (the displayed buffer, or the pending one when its flip is
    * late) or copied (kept till this render). */
-  if ((buf == self->displayed || buf == self->pending || copied_at_preroll)
+  if ((buf == commit->displayed || buf == commit->pending || copied_at_preroll)
       && !layout_dirty) {
     GST_LOG_OBJECT (self, "%" GST_PTR_FORMAT " is already on screen", buf);
     return GST_FLOW_OK;
@@ -272,91 +250,75 @@ gst_dma_heap_sink_preroll (GstBaseSink * bsink, GstBuffer * buf)
   return flow;
 }
 
-/* Counters start again with each run, as dmaheapalloc's do. */
+/* Upstream wants its buffers back (a pool about to be torn down, new caps):
+ * keep the last frame on screen from a copy, release the imported buffer and
+ * the preroll frame copied, and remove every cached framebuffer but the one
+ * on screen (a framebuffer keeps its dma-buf alive: a bounded heap needs the
+ * memory back, a V4L2 decoder drains before it reallocates). */
 static void
-reset_stats (GstDmaHeapSink * self)
+gst_dma_heap_sink_drain (GstDmaHeapSink * self)
 {
-  GST_OBJECT_LOCK (self);
-  self->frames_shown = self->imports = self->cache_hits = 0;
-  self->copies = self->drops = 0;
-  g_clear_pointer (&self->pool_heap, g_free);
-  GST_OBJECT_UNLOCK (self);
-}
-
-/* A heap asked for by name must exist: silently proposing another one
- * would copy every frame. */
-static gboolean
-check_heap (GstDmaHeapSink * self)
-{
-  GstDmaHeapInfo *info;
-  GError *err = NULL;
-  gchar *heap;
-
-  GST_OBJECT_LOCK (self);
-  heap = g_strdup (self->heap);
-  GST_OBJECT_UNLOCK (self);
-  if (!heap || g_str_equal (heap, "auto")) {
-    g_free (heap);
-    return TRUE;
-  }
-  info = gst_dma_heap_info_query (heap, &err);
-  if (!info)
-    goto no_heap;
-  gst_dma_heap_info_free (info);
-  g_free (heap);
-  return TRUE;
-
-  /* ERRORS */
-no_heap:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("Cannot use heap=%s: %s", heap, err->message),
-        ("set heap to one of the heaps listed, or to auto (the display's "
-            "own choice)"));
-    g_clear_error (&err);
-    g_free (heap);
-    return FALSE;
-  }
+  if (self->output.plane < 0)
+    return;
+  gst_buffer_replace (&self->preroll_copy, NULL);
+  gst_kms_commit_drain (&self->commit, &self->dev, &self->output,
+      &self->copies);
+  gst_kms_import_drain (&self->import, self->commit.displayed_fb);
 }
 
 static gboolean
 gst_dma_heap_sink_start (GstBaseSink * bsink)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
-  gchar *device;
+  GstKmsDevice *dev = &self->dev;
+  gchar *device, *driver_name, *bus_id, *heap;
   gint connector_id, plane_id;
-  gboolean use_atomic;
+  gboolean use_atomic, ok;
+  GstCaps *caps = NULL;
 
-  if (!check_heap (self))
-    return FALSE;
-  reset_stats (self);
   GST_OBJECT_LOCK (self);
-  self->negotiation_warned = FALSE;
-  gst_clear_caps (&self->refused_caps);
+  heap = g_strdup (self->heap);
   device = g_strdup (self->device);
+  driver_name = g_strdup (self->driver_name);
+  bus_id = g_strdup (self->bus_id);
   connector_id = self->connector_id;
   plane_id = self->plane_id;
   use_atomic = self->use_atomic;
+  self->drops = 0;
   GST_OBJECT_UNLOCK (self);
 
-  if (!gst_kms_device_open (self, device, connector_id)
-      || !gst_kms_device_setup (self, use_atomic)
-      || !gst_kms_device_find_output (self, connector_id, plane_id))
+  ok = gst_kms_proposal_check_heap (&self->proposal, heap);
+  g_free (heap);
+  if (!ok) {
+    g_free (device);
+    g_free (driver_name);
+    g_free (bus_id);
+    return FALSE;
+  }
+  /* Counters start again with each run, as dmaheapalloc's do. */
+  gst_kms_commit_reset_stats (&self->commit);
+  gst_kms_import_reset_stats (&self->import);
+  gst_kms_copies_reset_stats (&self->copies);
+  gst_kms_proposal_clear (&self->proposal);
+
+  ok = gst_kms_device_open (dev, device, driver_name, bus_id, connector_id)
+      && gst_kms_device_setup (dev, use_atomic)
+      && gst_kms_device_find_output (dev, connector_id, plane_id, &caps);
+  g_free (driver_name);
+  g_free (bus_id);
+  if (!ok)
     goto fail;
 
-  self->cache = gst_kms_fb_cache_new (FB_CACHE_CAPACITY, FB_CACHE_MAX_AGE,
-      gst_kms_release_fb, self);
-  self->poll = gst_poll_new (TRUE);
-  gst_poll_fd_init (&self->pollfd);
-  self->pollfd.fd = self->fd;
-  gst_poll_add_fd (self->poll, &self->pollfd);
-  gst_poll_fd_ctl_read (self->poll, &self->pollfd, TRUE);
+  gst_kms_negotiation_start (&self->negotiation, caps, dev->path, dev->crtc_id);
+  gst_kms_import_start (&self->import, dev);
+  gst_kms_commit_start (&self->commit, dev);
 
   GST_INFO_OBJECT (self, "%s: connector %u, CRTC %u (%s), %s API, PRIME "
-      "import %s, caps %" GST_PTR_FORMAT, self->devpath, self->conn_id,
-      self->crtc_id, self->crtc_was_on ? self->saved_crtc->mode.name : "off",
-      self->atomic ? "atomic" : "legacy",
-      self->prime_import ? "yes" : "no", self->allowed_caps);
+      "import %s, caps %" GST_PTR_FORMAT, dev->path, dev->conn_id,
+      dev->crtc_id, dev->crtc_was_on ? dev->saved_crtc->mode.name : "off",
+      dev->atomic ? "atomic" : "legacy", dev->prime_import ? "yes" : "no",
+      caps);
+  gst_caps_unref (caps);
 
   return TRUE;
 
@@ -374,47 +336,17 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
 
-  if (self->fd >= 0) {
-    if (self->poll) {
-      gst_poll_set_flushing (self->poll, FALSE);
-      gst_kms_finish_flip (self);
-    }
-    gst_kms_restore_display (self);
-  }
-
-  gst_buffer_replace (&self->displayed, NULL);
-  gst_buffer_replace (&self->pending, NULL);
+  /* the display as found, and upstream's buffers back, before the
+   * framebuffers go */
+  gst_kms_commit_stop (&self->commit, &self->dev, &self->output);
   gst_buffer_replace (&self->preroll_copy, NULL);
-  self->displayed_fb = self->pending_fb = 0;
-  self->flip_pending = self->flip_late = FALSE;
+  gst_kms_proposal_clear (&self->proposal);
 
-  if (self->pool) {
-    gst_buffer_pool_set_active (self->pool, FALSE);
-    gst_clear_object (&self->pool);
-  }
-  g_clear_pointer (&self->pool_heap, g_free);
-
-  if (self->fd >= 0) {
-    g_clear_pointer (&self->cache, gst_kms_fb_cache_free);
-    gst_kms_release_dumbs (self);
-    gst_kms_dumb_destroy (self, &self->background);
-    if (self->mode_blob)
-      drmModeDestroyPropertyBlob (self->fd, self->mode_blob);
-    self->mode_blob = 0;
-    close (self->fd);
-    self->fd = -1;
-  }
-
-  if (self->poll) {
-    gst_poll_free (self->poll);
-    self->poll = NULL;
-  }
-  gst_kms_device_free_output (self);
-  g_clear_pointer (&self->devpath, g_free);
-  self->mode_set_by_us = FALSE;
-  self->modeset_pending = FALSE;
-  self->committed_mode_valid = FALSE;
-  self->copy_warned = FALSE;
+  gst_kms_import_stop (&self->import);
+  gst_kms_copies_release (&self->copies, &self->dev);
+  gst_kms_output_clear (&self->output, &self->dev);
+  gst_kms_device_close (&self->dev);
+  gst_kms_negotiation_stop (&self->negotiation);
 
   return TRUE;
 }
@@ -422,169 +354,41 @@ gst_dma_heap_sink_stop (GstBaseSink * bsink)
 static gboolean
 gst_dma_heap_sink_unlock (GstBaseSink * bsink)
 {
-  GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
-
-  if (self->poll)
-    gst_poll_set_flushing (self->poll, TRUE);
+  gst_kms_commit_set_flushing (&GST_DMA_HEAP_SINK (bsink)->commit, TRUE);
   return TRUE;
 }
 
 static gboolean
 gst_dma_heap_sink_unlock_stop (GstBaseSink * bsink)
 {
-  GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
-
-  if (self->poll)
-    gst_poll_set_flushing (self->poll, FALSE);
+  gst_kms_commit_set_flushing (&GST_DMA_HEAP_SINK (bsink)->commit, FALSE);
   return TRUE;
-}
-
-/* "format" (or "drm-format"), "width" and "height" of @caps' first
- * structure, as GStreamer writes them: "I420 640x480",
- * "{ BGRx, RGB16 } [ 1, 1920 ]x[ 1, 1080 ]" */
-static gchar *
-describe_video_caps (GstCaps * caps)
-{
-  GstStructure *s = gst_caps_get_structure (caps, 0);
-  const gchar *fields[] = { "format", "width", "height" };
-  gchar *v[3];
-  gchar *str;
-  guint i;
-
-#if GST_CHECK_VERSION(1, 24, 0)
-  if (gst_video_is_dma_drm_caps (caps) && gst_structure_has_field (s,
-          "drm-format"))
-    fields[0] = "drm-format";
-#endif
-  for (i = 0; i < G_N_ELEMENTS (fields); i++) {
-    const GValue *value = gst_structure_get_value (s, fields[i]);
-    gchar **parts;
-
-    v[i] = value ? gst_value_serialize (value) : g_strdup ("any");
-    /* "{ (string)BGRx, (string)RGB16 }" reads as "{ BGRx, RGB16 }" */
-    parts = g_strsplit (v[i], "(string)", -1);
-    g_free (v[i]);
-    v[i] = g_strjoinv ("", parts);
-    g_strfreev (parts);
-  }
-  str = g_strdup_printf ("%s %sx%s", v[0], v[1], v[2]);
-  for (i = 0; i < G_N_ELEMENTS (v); i++)
-    g_free (v[i]);
-  return str;
-}
-
-/* Upstream settled on raw video the display cannot show at all: say which,
- * and what it can show, once per stream. A warning: upstream posts the
- * not-negotiated error. Called where the stream commits to caps (a CAPS
- * event the sink refuses, or the end of a stream that never got caps after
- * asking for such), never from a caps query: queries have no side effects,
- * and autopluggers probe sinks with caps they may not use. */
-static void
-warn_unshowable (GstDmaHeapSink * self, GstCaps * filter, GstCaps * caps)
-{
-  gchar *asked, *can;
-
-  if (gst_caps_is_empty (filter) || gst_caps_is_any (filter)
-      || !gst_structure_has_name (gst_caps_get_structure (filter, 0),
-          "video/x-raw") || gst_caps_is_empty (caps))
-    return;
-  GST_OBJECT_LOCK (self);
-  if (self->negotiation_warned) {
-    GST_OBJECT_UNLOCK (self);
-    return;
-  }
-  self->negotiation_warned = TRUE;
-  GST_OBJECT_UNLOCK (self);
-
-  asked = describe_video_caps (filter);
-  can = describe_video_caps (caps);
-  GST_ELEMENT_WARNING (self, CORE, NEGOTIATION,
-      ("The display cannot show %s: the planes of %s for CRTC %u take %s. "
-          "Put videoconvert (and videoscale) before dmaheapsink, or ask the "
-          "source for one of those formats and sizes.", asked, self->devpath,
-          self->crtc_id, can), ("asked %" GST_PTR_FORMAT ", can show %"
-          GST_PTR_FORMAT, filter, caps));
-  g_free (asked);
-  g_free (can);
-}
-
-/* Warns when @asked (or, when NULL, the caps a query last found nothing
- * for) cannot be shown. */
-static void
-warn_if_unshowable (GstDmaHeapSink * self, GstCaps * asked)
-{
-  GstCaps *allowed, *refused;
-
-  GST_OBJECT_LOCK (self);
-  allowed = self->allowed_caps ? gst_caps_ref (self->allowed_caps) : NULL;
-  refused = self->refused_caps ? gst_caps_ref (self->refused_caps) : NULL;
-  GST_OBJECT_UNLOCK (self);
-
-  if (!asked)
-    asked = refused;
-  if (allowed && asked && !gst_caps_can_intersect (asked, allowed))
-    warn_unshowable (self, asked, allowed);
-  gst_clear_caps (&allowed);
-  gst_clear_caps (&refused);
-}
-
-/* A CAPS event the sink cannot show is refused before the sink's event
- * handler sees it (its pad asks ACCEPT_CAPS first): a probe sees it come. */
-static GstPadProbeReturn
-caps_event_probe (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
-{
-  GstEvent *event = GST_PAD_PROBE_INFO_EVENT (info);
-  GstCaps *caps;
-
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
-    gst_event_parse_caps (event, &caps);
-    warn_if_unshowable (GST_DMA_HEAP_SINK (user_data), caps);
-  }
-
-  return GST_PAD_PROBE_OK;
 }
 
 static GstCaps *
 gst_dma_heap_sink_get_caps (GstBaseSink * bsink, GstCaps * filter)
 {
-  GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
-  GstCaps *caps;
-  gboolean device;
-
-  GST_OBJECT_LOCK (self);
-  caps = self->allowed_caps ? gst_caps_ref (self->allowed_caps) : NULL;
-  GST_OBJECT_UNLOCK (self);
-  device = caps != NULL;
-  if (!caps)
-    caps = gst_pad_get_pad_template_caps (GST_BASE_SINK_PAD (bsink));
-
-  if (filter) {
-    GstCaps *tmp = gst_caps_intersect_full (filter, caps,
-        GST_CAPS_INTERSECT_FIRST);
-
-    /* only noted (for the end of a stream that never gets caps): a query
-     * posts nothing */
-    if (device && gst_caps_is_empty (tmp)) {
-      GST_INFO_OBJECT (self, "cannot show %" GST_PTR_FORMAT, filter);
-      GST_OBJECT_LOCK (self);
-      gst_caps_replace (&self->refused_caps, filter);
-      GST_OBJECT_UNLOCK (self);
-    }
-    gst_caps_unref (caps);
-    caps = tmp;
-  }
-
-  return caps;
+  return gst_kms_negotiation_get_caps (&GST_DMA_HEAP_SINK (bsink)->negotiation,
+      filter);
 }
 
 static gboolean
 gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
+  GstKmsDevice *dev = &self->dev;
+  GstVideoRectangle area;
   GstVideoInfo vinfo;
   guint32 fourcc;
-  gint plane;
+  gint plane, plane_id;
+  gboolean can_scale, force;
   GError *err = NULL;
+
+  GST_OBJECT_LOCK (self);
+  plane_id = self->plane_id;
+  can_scale = self->can_scale;
+  force = self->force_modesetting;
+  GST_OBJECT_UNLOCK (self);
 
   if (!gst_dma_heap_video_info_from_caps (&vinfo, caps, &err))
     goto invalid_caps;
@@ -593,35 +397,36 @@ gst_dma_heap_sink_set_caps (GstBaseSink * bsink, GstCaps * caps)
   if (!fourcc)
     goto unknown_format;
 
-  plane = gst_kms_choose_plane (self, &vinfo, fourcc);
+  /* the primary plane when the sink sets the mode */
+  plane = gst_kms_device_choose_plane (dev, &vinfo, fourcc, plane_id,
+      force || !dev->crtc_was_on);
   if (plane < 0)
     return FALSE;
 
-  GST_OBJECT_LOCK (self);
-  gst_clear_caps (&self->refused_caps);
-  GST_OBJECT_UNLOCK (self);
+  gst_kms_negotiation_accepted (&self->negotiation);
 
   /* Frames of the old format must leave the screen before it changes. */
-  gst_kms_finish_flip (self);
+  gst_kms_commit_finish_flip (&self->commit);
   /* And their buffers go back upstream now, not when the framebuffer cache
    * ages them out: on a bounded heap (a carveout, CMA) the new pool needs
    * their memory. */
-  if (self->cache && !gst_video_info_is_equal (&vinfo, &self->vinfo))
-    gst_kms_drain (self);
+  if (gst_kms_import_started (&self->import)
+      && !gst_video_info_is_equal (&vinfo, &self->output.vinfo))
+    gst_dma_heap_sink_drain (self);
 
-  self->vinfo = vinfo;
-  self->fourcc = fourcc;
-  gst_kms_move_to_plane (self, plane);
-  self->plane = plane;
-  if (self->atomic && !gst_kms_find_plane_props (self, self->planes[plane].id))
+  gst_kms_commit_move_to_plane (&self->commit, dev, &self->output, plane);
+  if (!gst_kms_output_set_format (&self->output, dev, &vinfo, fourcc, plane))
     goto no_plane_props;
-  if (!gst_kms_configure_output (self))
+
+  take_render_rect (self, &area);
+  if (!gst_kms_output_configure (&self->output, dev, &self->commit, &area,
+          can_scale, force))
     goto mode_failed;
-  gst_kms_update_layout (self);
+  gst_kms_output_update_layout (&self->output, &area);
 
   GST_INFO_OBJECT (self, "%s %dx%d on plane %u", gst_video_format_to_string
       (GST_VIDEO_INFO_FORMAT (&vinfo)), GST_VIDEO_INFO_WIDTH (&vinfo),
-      GST_VIDEO_INFO_HEIGHT (&vinfo), self->planes[plane].id);
+      GST_VIDEO_INFO_HEIGHT (&vinfo), dev->planes[plane].id);
 
   GST_OBJECT_LOCK (self);
   GST_VIDEO_SINK_WIDTH (self) = GST_VIDEO_INFO_WIDTH (&vinfo);
@@ -650,63 +455,18 @@ unknown_format:
 no_plane_props:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("Plane %u of %s lacks atomic properties", self->planes[plane].id,
-            self->devpath), (NULL));
-    self->plane = -1;
+        ("Plane %u of %s lacks atomic properties", dev->planes[plane].id,
+            dev->path), (NULL));
     return FALSE;
   }
 mode_failed:
   {
     GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
         ("Could not choose a mode of connector %u on %s for %dx%d",
-            self->conn_id, self->devpath, GST_VIDEO_INFO_WIDTH (&vinfo),
+            dev->conn_id, dev->path, GST_VIDEO_INFO_WIDTH (&vinfo),
             GST_VIDEO_INFO_HEIGHT (&vinfo)), (NULL));
-    self->plane = -1;
     return FALSE;
   }
-}
-
-/* The heap for the pool: the library's one policy with the heap property
- * and the display device (the kernel's hint, contiguous memory without an
- * IOMMU, if it holds enough frames), else the default. */
-static gchar *
-choose_heap (GstDmaHeapSink * self, gsize frame_size)
-{
-  GstDmaHeapChoiceRequest req = {.device = self->devpath,
-    .frame_size = frame_size
-  };
-  GstDmaHeapChoice *choice;
-  GError *err = NULL;
-  gchar *heap;
-
-  GST_OBJECT_LOCK (self);
-  heap = g_strdup (self->heap);
-  GST_OBJECT_UNLOCK (self);
-  req.heap = heap;
-  choice = gst_dma_heap_choose_full (&req, &err);
-  g_free (heap);
-  if (!choice) {
-    GST_WARNING_OBJECT (self, "no heap for %s: %s", self->devpath,
-        err->message);
-    g_clear_error (&err);
-    return NULL;
-  }
-  GST_INFO_OBJECT (self, "heap %s for the pool: %s", choice->heap,
-      choice->reason);
-  heap = g_steal_pointer (&choice->heap);
-  gst_dma_heap_choice_free (choice);
-  return heap;
-}
-
-/* A buffer of the pool we proposed could not be had from the heap (in
- * upstream's thread): say why, before upstream's vaguer error. */
-static void
-pool_allocation_failed (GstBufferPool * pool, GError * error,
-    GstDmaHeapSink * self)
-{
-  GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT, ("%s", error->message),
-      ("allocating a buffer of the pool proposed upstream, %" GST_PTR_FORMAT,
-          pool));
 }
 
 /* The ALLOCATION answer: heap buffers the display can scan out. */
@@ -714,73 +474,15 @@ static gboolean
 gst_dma_heap_sink_propose_allocation (GstBaseSink * bsink, GstQuery * query)
 {
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
-  GstCaps *caps;
-  gboolean need_pool;
-  GstVideoInfo vinfo;
+  gchar *heap;
+  gboolean ok;
 
-  gst_query_parse_allocation (query, &caps, &need_pool);
-  if (!caps || !gst_dma_heap_video_info_from_caps (&vinfo, caps, NULL)) {
-    GST_DEBUG_OBJECT (self, "no usable caps in the allocation query");
-    return FALSE;
-  }
-
-  gst_query_add_allocation_meta (query, GST_VIDEO_META_API_TYPE, NULL);
-
-  /* The sink holds two buffers (the frame on screen and the next): said
-   * with a pool when upstream wants one, alone otherwise; and the heap the
-   * display wants as an allocator for upstream that allocates itself. */
-  if (!need_pool) {
-    gchar *heap = choose_heap (self, vinfo.size);
-    GstAllocator *allocator = heap ? gst_dma_heap_allocator_new (heap, NULL) :
-        NULL;
-
-    gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);
-    if (allocator) {
-      gst_query_add_allocation_param (query, allocator, NULL);
-      gst_object_unref (allocator);
-    }
-    g_free (heap);
-  } else {
-    GstBufferPool *pool = gst_dma_heap_buffer_pool_new ();
-    GstStructure *config = gst_buffer_pool_get_config (pool);
-    gchar *heap;
-
-    g_signal_connect_object (pool, "allocation-failed",
-        G_CALLBACK (pool_allocation_failed), self, 0);
-    heap = choose_heap (self, vinfo.size);
-    gst_buffer_pool_config_set_params (config, caps, vinfo.size, 2, 0);
-    gst_buffer_pool_config_add_option (config,
-        GST_BUFFER_POOL_OPTION_VIDEO_META);
-    if (heap)
-      gst_dma_heap_buffer_pool_config_set_heap (config, heap);
-
-    if (gst_buffer_pool_set_config (pool, config)) {
-      GstAllocator *allocator = gst_dma_heap_buffer_pool_get_allocator (pool);
-
-      GST_DEBUG_OBJECT (self, "proposing a pool of heap %s",
-          heap ? heap : "(default)");
-      gst_query_add_allocation_pool (query, pool, vinfo.size, 2, 0);
-      /* For upstream elements that allocate without the pool. */
-      if (allocator) {
-        gst_query_add_allocation_param (query, allocator, NULL);
-        gst_object_unref (allocator);
-      }
-      GST_OBJECT_LOCK (self);
-      g_free (self->pool_heap);
-      self->pool_heap = g_strdup (heap ? heap : "default");
-      gst_object_replace ((GstObject **) & self->pool, GST_OBJECT (pool));
-      GST_OBJECT_UNLOCK (self);
-    } else {
-      GST_WARNING_OBJECT (self, "the heap pool refused %" GST_PTR_FORMAT
-          " (heap %s): upstream will allocate, frames will be copied", caps,
-          heap ? heap : "(default)");
-      gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);
-    }
-    gst_object_unref (pool);
-    g_free (heap);
-  }
-
-  return TRUE;
+  GST_OBJECT_LOCK (self);
+  heap = g_strdup (self->heap);
+  GST_OBJECT_UNLOCK (self);
+  ok = gst_kms_proposal_answer (&self->proposal, query, heap, self->dev.path);
+  g_free (heap);
+  return ok;
 }
 
 static gboolean
@@ -789,12 +491,12 @@ gst_dma_heap_sink_event (GstBaseSink * bsink, GstEvent * event)
   GstDmaHeapSink *self = GST_DMA_HEAP_SINK (bsink);
 
   /* EOS means rendered: the last frame must be on screen (and counted). */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane >= 0)
-    gst_kms_finish_flip (self);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->output.plane >= 0)
+    gst_kms_commit_finish_flip (&self->commit);
   /* The stream ends without caps: upstream gave up negotiating, maybe on
    * what a caps query found the display cannot show. */
-  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->plane < 0)
-    warn_if_unshowable (self, NULL);
+  if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && self->output.plane < 0)
+    gst_kms_negotiation_check (&self->negotiation, NULL);
   /* a flush drops the preroll frame: it will not be rendered */
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
     gst_buffer_replace (&self->preroll_copy, NULL);
@@ -809,7 +511,7 @@ gst_dma_heap_sink_query (GstBaseSink * bsink, GstQuery * query)
 
   if (GST_QUERY_TYPE (query) == GST_QUERY_DRAIN) {
     GST_DEBUG_OBJECT (self, "drain");
-    gst_kms_drain (self);
+    gst_dma_heap_sink_drain (self);
   }
 
   return GST_BASE_SINK_CLASS (parent_class)->query (bsink, query);
@@ -876,17 +578,18 @@ static GstStructure *
 gst_dma_heap_sink_get_stats (GstDmaHeapSink * self)
 {
   GstStructure *s, *base;
+  gchar *heap = gst_kms_proposal_dup_heap (&self->proposal);
   gint i;
 
   GST_OBJECT_LOCK (self);
   s = gst_structure_new ("dmaheapsink-stats",
-      "frames-shown", G_TYPE_UINT64, self->frames_shown,
-      "imports", G_TYPE_UINT64, self->imports,
-      "cache-hits", G_TYPE_UINT64, self->cache_hits,
-      "copies", G_TYPE_UINT64, self->copies,
-      "drops", G_TYPE_UINT64, self->drops,
-      "heap", G_TYPE_STRING, self->pool_heap, NULL);
+      "frames-shown", G_TYPE_UINT64, self->commit.frames_shown,
+      "imports", G_TYPE_UINT64, self->import.imports,
+      "cache-hits", G_TYPE_UINT64, self->import.cache_hits,
+      "copies", G_TYPE_UINT64, self->copies.count,
+      "drops", G_TYPE_UINT64, self->drops, "heap", G_TYPE_STRING, heap, NULL);
   GST_OBJECT_UNLOCK (self);
+  g_free (heap);
 
   base = gst_base_sink_get_stats (GST_BASE_SINK (self));
   for (i = 0; i < gst_structure_n_fields (base); i++) {
@@ -897,7 +600,6 @@ gst_dma_heap_sink_get_stats (GstDmaHeapSink * self)
   gst_structure_free (base);
   return s;
 }
-
 
 static void
 gst_dma_heap_sink_set_property (GObject * object, guint prop_id,
@@ -968,7 +670,8 @@ gst_dma_heap_sink_get_property (GObject * object, guint prop_id,
   GST_OBJECT_LOCK (self);
   switch (prop_id) {
     case PROP_DEVICE:
-      g_value_set_string (value, self->devpath ? self->devpath : self->device);
+      g_value_set_string (value, self->dev.path ? self->dev.path :
+          self->device);
       break;
     case PROP_DRIVER_NAME:
       g_value_set_string (value, self->driver_name);
@@ -998,10 +701,12 @@ gst_dma_heap_sink_get_property (GObject * object, guint prop_id,
       g_value_set_string (value, self->heap);
       break;
     case PROP_DISPLAY_WIDTH:
-      g_value_set_int (value, self->plane >= 0 ? self->mode.hdisplay : 0);
+      g_value_set_int (value, self->output.plane >= 0 ?
+          self->output.mode.hdisplay : 0);
       break;
     case PROP_DISPLAY_HEIGHT:
-      g_value_set_int (value, self->plane >= 0 ? self->mode.vdisplay : 0);
+      g_value_set_int (value, self->output.plane >= 0 ?
+          self->output.mode.vdisplay : 0);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1019,30 +724,22 @@ gst_dma_heap_sink_finalize (GObject * object)
   g_free (self->driver_name);
   g_free (self->bus_id);
   g_free (self->heap);
-  gst_clear_caps (&self->refused_caps);
+  gst_kms_negotiation_stop (&self->negotiation);
 
   G_OBJECT_CLASS (parent_class)->finalize (object);
-}
-
-static GstCaps *
-gst_dma_heap_sink_template_caps (void)
-{
-  guint32 fourccs[64];
-  guint i, n = gst_drm_formats_n_supported ();
-
-  g_assert (n <= G_N_ELEMENTS (fourccs));
-  for (i = 0; i < n; i++)
-    fourccs[i] = gst_drm_fourcc_from_video_format
-        (gst_drm_formats_get_supported (i));
-
-  return gst_drm_formats_caps_from_fourccs (fourccs, n, 0, 0);
 }
 
 static void
 gst_dma_heap_sink_init (GstDmaHeapSink * self)
 {
-  self->fd = -1;
-  self->plane = self->old_plane = -1;
+  gst_kms_device_init (&self->dev, GST_ELEMENT (self));
+  gst_kms_output_init (&self->output, GST_ELEMENT (self));
+  gst_kms_commit_init (&self->commit, GST_ELEMENT (self));
+  gst_kms_import_init (&self->import, GST_ELEMENT (self));
+  gst_kms_copies_init (&self->copies, GST_ELEMENT (self));
+  gst_kms_proposal_init (&self->proposal, GST_ELEMENT (self));
+  gst_kms_negotiation_init (&self->negotiation, GST_ELEMENT (self),
+      GST_BASE_SINK_PAD (self));
   self->connector_id = DEFAULT_CONNECTOR_ID;
   self->plane_id = DEFAULT_PLANE_ID;
   self->force_modesetting = DEFAULT_FORCE_MODESETTING;
@@ -1050,9 +747,6 @@ gst_dma_heap_sink_init (GstDmaHeapSink * self)
   self->skip_vsync = DEFAULT_SKIP_VSYNC;
   self->use_atomic = DEFAULT_ATOMIC;
   self->heap = g_strdup (DEFAULT_HEAP);
-  gst_video_info_init (&self->vinfo);
-  gst_pad_add_probe (GST_BASE_SINK_PAD (self),
-      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, caps_event_probe, self, NULL);
 }
 
 static void
@@ -1265,7 +959,7 @@ gst_dma_heap_sink_class_init (GstDmaHeapSinkClass * klass)
       "Shows dma-buf heap buffers on a display with DRM/KMS, without copies",
       "dmaheap project contributors");
 
-  caps = gst_dma_heap_sink_template_caps ();
+  caps = gst_drm_formats_all_caps ();
   gst_element_class_add_pad_template (element_class,
       gst_pad_template_new ("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
   gst_caps_unref (caps);

@@ -142,6 +142,24 @@ gst_drm_formats_get_supported (guint index)
 }
 
 /**
+ * gst_drm_formats_all_caps:
+ *
+ * Returns: (transfer full): the caps of every format of the table (a sink's
+ * template), as gst_drm_formats_caps_from_fourccs() gives them.
+ */
+GstCaps *
+gst_drm_formats_all_caps (void)
+{
+  guint32 fourccs[G_N_ELEMENTS (format_map)];
+  guint i;
+
+  for (i = 0; i < G_N_ELEMENTS (format_map); i++)
+    fourccs[i] = format_map[i].fourcc;
+  return gst_drm_formats_caps_from_fourccs (fourccs, G_N_ELEMENTS (fourccs),
+      0, 0);
+}
+
+/**
  * gst_drm_formats_caps_from_fourccs:
  * @fourccs: the DRM fourccs a display plane accepts
  * @n_fourccs: number of entries in @fourccs

@@ -28,4 +28,6 @@ GstCaps *       gst_drm_formats_caps_from_fourccs (const guint32 * fourccs,
 
 gchar *         gst_drm_fourcc_to_string (guint32 fourcc);
 
+GstCaps *       gst_drm_formats_all_caps (void);
+
 G_END_DECLS

@@ -167,25 +167,25 @@ kms_plane_read_modifiers (gint fd, guint32 plane_id, GstKmsPlaneDesc * desc)
 }
 
 static gboolean
-kms_read_planes (GstDmaHeapSink * self)
+kms_read_planes (GstKmsDevice * dev)
 {
   drmModePlaneRes *pres;
   guint i;
 
-  pres = drmModeGetPlaneResources (self->fd);
+  pres = drmModeGetPlaneResources (dev->fd);
   if (!pres)
     return FALSE;
 
-  self->planes = g_new0 (GstKmsPlaneDesc, pres->count_planes);
+  dev->planes = g_new0 (GstKmsPlaneDesc, pres->count_planes);
   for (i = 0; i < pres->count_planes; i++) {
-    drmModePlane *plane = drmModeGetPlane (self->fd, pres->planes[i]);
-    GstKmsPlaneDesc *desc = &self->planes[self->n_planes];
+    drmModePlane *plane = drmModeGetPlane (dev->fd, pres->planes[i]);
+    GstKmsPlaneDesc *desc = &dev->planes[dev->n_planes];
     guint64 type = DRM_PLANE_TYPE_OVERLAY;
 
     if (!plane)
       continue;
 
-    gst_kms_find_property (self->fd, plane->plane_id, DRM_MODE_OBJECT_PLANE,
+    gst_kms_find_property (dev->fd, plane->plane_id, DRM_MODE_OBJECT_PLANE,
         "type", &type);
     desc->id = plane->plane_id;
     desc->type = type;
@@ -193,44 +193,46 @@ kms_read_planes (GstDmaHeapSink * self)
     desc->n_formats = plane->count_formats;
     desc->formats = g_memdup2 (plane->formats,
         sizeof (guint32) * plane->count_formats);
-    kms_plane_read_modifiers (self->fd, plane->plane_id, desc);
+    kms_plane_read_modifiers (dev->fd, plane->plane_id, desc);
     drmModeFreePlane (plane);
 
-    GST_DEBUG_OBJECT (self, "plane %u: type %u, crtcs 0x%x, %u formats, "
-        "%u format modifiers", desc->id, desc->type, desc->possible_crtcs,
-        desc->n_formats, desc->n_mods);
-    self->n_planes++;
+    GST_DEBUG_OBJECT (dev->element,
+        "plane %u: type %u, crtcs 0x%x, %u formats, " "%u format modifiers",
+        desc->id, desc->type, desc->possible_crtcs, desc->n_formats,
+        desc->n_mods);
+    dev->n_planes++;
   }
   drmModeFreePlaneResources (pres);
 
-  return self->n_planes > 0;
+  return dev->n_planes > 0;
 }
 
 static gboolean
-kms_has_plane (GstDmaHeapSink * self, gint plane_id)
+kms_has_plane (GstKmsDevice * dev, gint plane_id)
 {
   guint i;
 
-  for (i = 0; i < self->n_planes; i++) {
-    if (self->planes[i].id == (guint32) plane_id)
+  for (i = 0; i < dev->n_planes; i++) {
+    if (dev->planes[i].id == (guint32) plane_id)
       return TRUE;
   }
   return FALSE;
 }
 
 static GstCaps *
-kms_caps_for_crtc (GstDmaHeapSink * self, gint max_width, gint max_height)
+kms_caps_for_crtc (GstKmsDevice * dev, gint plane_id, gint max_width,
+    gint max_height)
 {
   GArray *fourccs = g_array_new (FALSE, FALSE, sizeof (guint32));
   GstCaps *caps;
   guint i, j;
 
-  for (i = 0; i < self->n_planes; i++) {
-    const GstKmsPlaneDesc *plane = &self->planes[i];
+  for (i = 0; i < dev->n_planes; i++) {
+    const GstKmsPlaneDesc *plane = &dev->planes[i];
 
-    if (!(plane->possible_crtcs & (1u << self->crtc_index)))
+    if (!(plane->possible_crtcs & (1u << dev->crtc_index)))
       continue;
-    if (self->plane_id >= 0 && plane->id != (guint32) self->plane_id)
+    if (plane_id >= 0 && plane->id != (guint32) plane_id)
       continue;
     for (j = 0; j < plane->n_formats; j++) {
       /* Our buffers are linear: skip formats the plane only tiles. */
@@ -271,7 +273,7 @@ kms_describe_connectors (gint fd, drmModeRes * res, GString * out)
 /* Opens @path and checks that it drives a display. On failure, appends the
  * reason to @why. */
 static gint
-kms_open_device (GstDmaHeapSink * self, const gchar * path, gint connector_id,
+kms_open_device (GstKmsDevice * dev, const gchar * path, gint connector_id,
     GString * why)
 {
   drmModeRes *res;
@@ -397,18 +399,12 @@ kms_list_candidates (void)
 }
 
 static gint
-kms_find_device (GstDmaHeapSink * self, gint connector_id, gchar ** path,
-    GString * why)
+kms_find_device (GstKmsDevice * dev, const gchar * driver_name,
+    const gchar * bus_id, gint connector_id, gchar ** path, GString * why)
 {
   GArray *cards = kms_list_candidates ();
-  gchar *driver_name, *bus_id;
   gint fd = -1;
   guint i;
-
-  GST_OBJECT_LOCK (self);
-  driver_name = g_strdup (self->driver_name);
-  bus_id = g_strdup (self->bus_id);
-  GST_OBJECT_UNLOCK (self);
 
   for (i = 0; i < cards->len && fd < 0; i++) {
     KmsCandidate *c = &g_array_index (cards, KmsCandidate, i);
@@ -417,7 +413,7 @@ kms_find_device (GstDmaHeapSink * self, gint connector_id, gchar ** path,
       g_string_append_printf (why, "%s: driver %s; ", c->node, c->driver);
     else if (bus_id && !g_str_equal (c->bus_id, bus_id))
       g_string_append_printf (why, "%s: bus-id %s; ", c->node, c->bus_id);
-    else if ((fd = kms_open_device (self, c->node, connector_id, why)) >= 0)
+    else if ((fd = kms_open_device (dev, c->node, connector_id, why)) >= 0)
       *path = g_strdup (c->node);
   }
   if (cards->len == 0)
@@ -431,25 +427,34 @@ kms_find_device (GstDmaHeapSink * self, gint connector_id, gchar ** path,
     g_free (c->bus_id);
   }
   g_array_free (cards, TRUE);
-  g_free (driver_name);
-  g_free (bus_id);
   return fd;
 }
 
-/* Opens @device (and takes it), else the first device on which connector
- * @connector_id (any connector when -1) is connected. */
+void
+gst_kms_device_init (GstKmsDevice * dev, GstElement * element)
+{
+  memset (dev, 0, sizeof (*dev));
+  dev->element = element;
+  dev->fd = -1;
+}
+
+/* Opens @device (and takes it), else the first device (of @driver_name and
+ * at @bus_id, when not NULL) on which connector @connector_id (any connector
+ * when -1) is connected. */
 gboolean
-gst_kms_device_open (GstDmaHeapSink * self, gchar * device, gint connector_id)
+gst_kms_device_open (GstKmsDevice * dev, gchar * device,
+    const gchar * driver_name, const gchar * bus_id, gint connector_id)
 {
   GString *why = g_string_new (NULL);
 
   if (device) {
-    self->fd = kms_open_device (self, device, connector_id, why);
-    self->devpath = g_steal_pointer (&device);
+    dev->fd = kms_open_device (dev, device, connector_id, why);
+    dev->path = g_steal_pointer (&device);
   } else {
-    self->fd = kms_find_device (self, connector_id, &self->devpath, why);
+    dev->fd = kms_find_device (dev, driver_name, bus_id, connector_id,
+        &dev->path, why);
   }
-  if (self->fd < 0)
+  if (dev->fd < 0)
     goto no_device;
 
   g_string_free (why, TRUE);
@@ -459,15 +464,15 @@ gst_kms_device_open (GstDmaHeapSink * self, gchar * device, gint connector_id)
 no_device:
   {
     if (connector_id >= 0)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
           ("No connector %d to show on: %s", connector_id, why->str),
           ("set connector-id to a connected connector listed, or to -1 "
               "for the first connected one"));
-    else if (self->devpath)
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-          ("Could not use DRM device %s", self->devpath), ("%s", why->str));
+    else if (dev->path)
+      GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
+          ("Could not use DRM device %s", dev->path), ("%s", why->str));
     else
-      GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+      GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
           ("Could not find a DRM device driving a connected display"),
           ("%s", why->str));
     g_string_free (why, TRUE);
@@ -478,48 +483,48 @@ no_device:
 /* Becomes DRM master, asks for universal planes and, with @use_atomic, for
  * atomic modesetting, and reads what the device can do. */
 gboolean
-gst_kms_device_setup (GstDmaHeapSink * self, gboolean use_atomic)
+gst_kms_device_setup (GstKmsDevice * dev, gboolean use_atomic)
 {
   guint64 cap = 0;
 
-  if (!drmIsMaster (self->fd) && drmSetMaster (self->fd) != 0)
+  if (!drmIsMaster (dev->fd) && drmSetMaster (dev->fd) != 0)
     goto not_master;
 
-  if (drmSetClientCap (self->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
+  if (drmSetClientCap (dev->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1))
     goto no_universal_planes;
-  self->driver_atomic =
-      drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
-  self->atomic = use_atomic && self->driver_atomic;
-  if (self->driver_atomic && !use_atomic) {
+  dev->driver_atomic = drmSetClientCap (dev->fd, DRM_CLIENT_CAP_ATOMIC, 1) == 0;
+  dev->atomic = use_atomic && dev->driver_atomic;
+  if (dev->driver_atomic && !use_atomic) {
     /* back to legacy: clearing ATOMIC clears UNIVERSAL_PLANES too */
-    drmSetClientCap (self->fd, DRM_CLIENT_CAP_ATOMIC, 0);
-    drmSetClientCap (self->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
+    drmSetClientCap (dev->fd, DRM_CLIENT_CAP_ATOMIC, 0);
+    drmSetClientCap (dev->fd, DRM_CLIENT_CAP_UNIVERSAL_PLANES, 1);
   }
-  if (drmGetCap (self->fd, DRM_CAP_PRIME, &cap) == 0)
-    self->prime_import = (cap & DRM_PRIME_CAP_IMPORT) != 0;
+  if (drmGetCap (dev->fd, DRM_CAP_PRIME, &cap) == 0)
+    dev->prime_import = (cap & DRM_PRIME_CAP_IMPORT) != 0;
   cap = 0;
-  if (drmGetCap (self->fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0)
-    self->addfb2_modifiers = cap != 0;
+  if (drmGetCap (dev->fd, DRM_CAP_ADDFB2_MODIFIERS, &cap) == 0)
+    dev->addfb2_modifiers = cap != 0;
   cap = 0;
-  if (drmGetCap (self->fd, DRM_CAP_DUMB_BUFFER, &cap) || !cap)
-    GST_WARNING_OBJECT (self, "%s has no dumb buffers: nothing to copy into "
-        "when a buffer cannot be imported", self->devpath);
+  if (drmGetCap (dev->fd, DRM_CAP_DUMB_BUFFER, &cap) || !cap)
+    GST_WARNING_OBJECT (dev->element,
+        "%s has no dumb buffers: nothing to copy into "
+        "when a buffer cannot be imported", dev->path);
 
   return TRUE;
 
   /* ERRORS */
 not_master:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, BUSY,
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, BUSY,
         ("Not DRM master on %s: another program (a display server?) drives "
-            "the display", self->devpath), ("%s", g_strerror (errno)));
+            "the display", dev->path), ("%s", g_strerror (errno)));
     return FALSE;
   }
 no_universal_planes:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, SETTINGS,
         ("%s does not expose its planes (DRM universal planes)",
-            self->devpath), ("%s", g_strerror (errno)));
+            dev->path), ("%s", g_strerror (errno)));
     return FALSE;
   }
 }
@@ -529,20 +534,20 @@ no_universal_planes:
  * it, and the kernel refuses page-flip events on it. ACTIVE is seen by
  * atomic clients only; DPMS follows it on atomic drivers. */
 static gboolean
-kms_crtc_is_on (GstDmaHeapSink * self)
+kms_crtc_is_on (GstKmsDevice * dev)
 {
   guint64 active = 1, dpms = DRM_MODE_DPMS_ON;
 
-  if (!self->saved_crtc || !self->saved_crtc->mode_valid)
+  if (!dev->saved_crtc || !dev->saved_crtc->mode_valid)
     return FALSE;
-  gst_kms_find_property (self->fd, self->crtc_id, DRM_MODE_OBJECT_CRTC,
+  gst_kms_find_property (dev->fd, dev->crtc_id, DRM_MODE_OBJECT_CRTC,
       "ACTIVE", &active);
-  gst_kms_find_property (self->fd, self->conn_id, DRM_MODE_OBJECT_CONNECTOR,
+  gst_kms_find_property (dev->fd, dev->conn_id, DRM_MODE_OBJECT_CONNECTOR,
       "DPMS", &dpms);
   if (!active || dpms != DRM_MODE_DPMS_ON)
-    GST_INFO_OBJECT (self, "CRTC %u has mode %s but is off (ACTIVE %"
-        G_GUINT64_FORMAT ", DPMS %" G_GUINT64_FORMAT ")", self->crtc_id,
-        self->saved_crtc->mode.name, active, dpms);
+    GST_INFO_OBJECT (dev->element, "CRTC %u has mode %s but is off (ACTIVE %"
+        G_GUINT64_FORMAT ", DPMS %" G_GUINT64_FORMAT ")", dev->crtc_id,
+        dev->saved_crtc->mode.name, active, dpms);
 
   return active && dpms == DRM_MODE_DPMS_ON;
 }
@@ -550,34 +555,34 @@ kms_crtc_is_on (GstDmaHeapSink * self)
 /* The connector, the CRTC that drives it (or can), its modes, and the
  * properties an atomic mode set needs. */
 static gboolean
-kms_use_connector (GstDmaHeapSink * self, drmModeRes * res, gint connector_id)
+kms_use_connector (GstKmsDevice * dev, drmModeRes * res, gint connector_id)
 {
   drmModeConnector *conn;
   gint crtc_index;
 
-  conn = kms_find_connector (self->fd, res, connector_id);
+  conn = kms_find_connector (dev->fd, res, connector_id);
   if (!conn)
     goto no_connector;
   if (conn->connection != DRM_MODE_CONNECTED || conn->count_modes == 0)
     goto not_connected;
-  crtc_index = kms_find_crtc_index (self->fd, res, conn);
+  crtc_index = kms_find_crtc_index (dev->fd, res, conn);
   if (crtc_index < 0)
     goto no_crtc;
 
-  self->conn_id = conn->connector_id;
-  self->crtc_index = crtc_index;
-  self->crtc_id = res->crtcs[crtc_index];
-  self->n_modes = conn->count_modes;
-  self->modes = g_memdup2 (conn->modes,
+  dev->conn_id = conn->connector_id;
+  dev->crtc_index = crtc_index;
+  dev->crtc_id = res->crtcs[crtc_index];
+  dev->n_modes = conn->count_modes;
+  dev->modes = g_memdup2 (conn->modes,
       sizeof (drmModeModeInfo) * conn->count_modes);
-  self->saved_crtc = drmModeGetCrtc (self->fd, self->crtc_id);
-  self->conn_prop_crtc_id = gst_kms_find_property (self->fd, self->conn_id,
+  dev->saved_crtc = drmModeGetCrtc (dev->fd, dev->crtc_id);
+  dev->conn_prop_crtc_id = gst_kms_find_property (dev->fd, dev->conn_id,
       DRM_MODE_OBJECT_CONNECTOR, "CRTC_ID", NULL);
-  self->crtc_prop_mode_id = gst_kms_find_property (self->fd, self->crtc_id,
+  dev->crtc_prop_mode_id = gst_kms_find_property (dev->fd, dev->crtc_id,
       DRM_MODE_OBJECT_CRTC, "MODE_ID", NULL);
-  self->crtc_prop_active = gst_kms_find_property (self->fd, self->crtc_id,
+  dev->crtc_prop_active = gst_kms_find_property (dev->fd, dev->crtc_id,
       DRM_MODE_OBJECT_CRTC, "ACTIVE", NULL);
-  self->crtc_was_on = kms_crtc_is_on (self);
+  dev->crtc_was_on = kms_crtc_is_on (dev);
 
   drmModeFreeConnector (conn);
   return TRUE;
@@ -585,22 +590,22 @@ kms_use_connector (GstDmaHeapSink * self, drmModeRes * res, gint connector_id)
   /* ERRORS */
 no_connector:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("%s has no connector %d", self->devpath, connector_id), (NULL));
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
+        ("%s has no connector %d", dev->path, connector_id), (NULL));
     return FALSE;
   }
 not_connected:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
         ("Connector %u of %s is not connected to a display", conn->connector_id,
-            self->devpath), (NULL));
+            dev->path), (NULL));
     drmModeFreeConnector (conn);
     return FALSE;
   }
 no_crtc:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("No CRTC of %s can drive connector %u", self->devpath,
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
+        ("No CRTC of %s can drive connector %u", dev->path,
             conn->connector_id), (NULL));
     drmModeFreeConnector (conn);
     return FALSE;
@@ -609,42 +614,41 @@ no_crtc:
 
 /* The planes, and the caps of what those of the CRTC scan out. */
 static gboolean
-kms_use_planes (GstDmaHeapSink * self, drmModeRes * res, gint plane_id)
+kms_use_planes (GstKmsDevice * dev, drmModeRes * res, gint plane_id,
+    GstCaps ** out_caps)
 {
   GstCaps *caps;
 
-  if (!kms_read_planes (self))
+  if (!kms_read_planes (dev))
     goto no_planes;
-  if (plane_id >= 0 && !kms_has_plane (self, plane_id))
+  if (plane_id >= 0 && !kms_has_plane (dev, plane_id))
     goto no_such_plane;
 
-  caps = kms_caps_for_crtc (self, res->max_width, res->max_height);
+  caps = kms_caps_for_crtc (dev, plane_id, res->max_width, res->max_height);
   if (gst_caps_is_empty (caps))
     goto no_formats;
-  GST_OBJECT_LOCK (self);
-  self->allowed_caps = g_steal_pointer (&caps);
-  GST_OBJECT_UNLOCK (self);
+  *out_caps = g_steal_pointer (&caps);
 
   return TRUE;
 
   /* ERRORS */
 no_planes:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s has no planes", self->devpath), (NULL));
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, SETTINGS,
+        ("%s has no planes", dev->path), (NULL));
     return FALSE;
   }
 no_such_plane:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, NOT_FOUND,
-        ("%s has no plane %d", self->devpath, plane_id), (NULL));
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
+        ("%s has no plane %d", dev->path, plane_id), (NULL));
     return FALSE;
   }
 no_formats:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, SETTINGS,
         ("No plane of %s for CRTC %u scans out a format this sink knows",
-            self->devpath, self->crtc_id), (NULL));
+            dev->path, dev->crtc_id), (NULL));
     gst_caps_unref (caps);
     return FALSE;
   }
@@ -652,59 +656,158 @@ no_formats:
 
 /* The output on the opened device: connector @connector_id (or the first
  * connected one when -1), its CRTC, and the planes (@plane_id among them
- * when not -1) with the caps they scan out. */
+ * when not -1), with the @caps they scan out. */
 gboolean
-gst_kms_device_find_output (GstDmaHeapSink * self, gint connector_id,
-    gint plane_id)
+gst_kms_device_find_output (GstKmsDevice * dev, gint connector_id,
+    gint plane_id, GstCaps ** caps)
 {
   drmModeRes *res;
   gboolean ok;
 
-  res = drmModeGetResources (self->fd);
+  res = drmModeGetResources (dev->fd);
   if (!res)
     goto no_resources;
 
-  ok = kms_use_connector (self, res, connector_id)
-      && kms_use_planes (self, res, plane_id);
+  ok = kms_use_connector (dev, res, connector_id)
+      && kms_use_planes (dev, res, plane_id, caps);
   drmModeFreeResources (res);
   return ok;
 
   /* ERRORS */
 no_resources:
   {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s has no KMS resources", self->devpath), ("%s", g_strerror (errno)));
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, SETTINGS,
+        ("%s has no KMS resources", dev->path), ("%s", g_strerror (errno)));
     return FALSE;
   }
 }
 
-/* Frees what gst_kms_device_find_output() read. */
+/* Closes the device and frees what gst_kms_device_find_output() read. */
 void
-gst_kms_device_free_output (GstDmaHeapSink * self)
+gst_kms_device_close (GstKmsDevice * dev)
 {
   guint i;
 
-  for (i = 0; i < self->n_planes; i++)
-    kms_plane_desc_clear (&self->planes[i]);
-  g_clear_pointer (&self->planes, g_free);
-  self->n_planes = 0;
-  self->plane = self->old_plane = -1;
-  g_clear_pointer (&self->modes, g_free);
-  self->n_modes = 0;
-  g_clear_pointer (&self->saved_crtc, drmModeFreeCrtc);
-  GST_OBJECT_LOCK (self);
-  gst_clear_caps (&self->allowed_caps);
-  GST_OBJECT_UNLOCK (self);
+  if (dev->fd >= 0)
+    close (dev->fd);
+  dev->fd = -1;
+  for (i = 0; i < dev->n_planes; i++)
+    kms_plane_desc_clear (&dev->planes[i]);
+  g_clear_pointer (&dev->planes, g_free);
+  dev->n_planes = 0;
+  g_clear_pointer (&dev->modes, g_free);
+  dev->n_modes = 0;
+  g_clear_pointer (&dev->saved_crtc, drmModeFreeCrtc);
+  g_clear_pointer (&dev->path, g_free);
 }
 
-gboolean
-gst_kms_connector_connected (GstDmaHeapSink * self)
+/* A commit on plane @plane (an index) failed with errno @err: posts the
+ * error, saying when it is because the connector was unplugged. */
+void
+gst_kms_device_commit_failed (GstKmsDevice * dev, gint plane, gint err)
 {
-  drmModeConnector *conn = drmModeGetConnectorCurrent (self->fd,
-      self->conn_id);
+  drmModeConnector *conn = drmModeGetConnectorCurrent (dev->fd,
+      dev->conn_id);
   gboolean connected = conn && conn->connection != DRM_MODE_DISCONNECTED;
 
   if (conn)
     drmModeFreeConnector (conn);
-  return connected;
+  if (!connected) {
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, NOT_FOUND,
+        ("Connector %u of %s was disconnected", dev->conn_id, dev->path),
+        (NULL));
+  } else {
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, WRITE,
+        ("Could not show a frame on %s (plane %u, CRTC %u)", dev->path,
+            dev->planes[plane].id, dev->crtc_id),
+        ("%s commit: %s (%d)", dev->atomic ? "atomic" : "legacy",
+            g_strerror (err), err));
+  }
+}
+
+/* The plane for @fourcc frames: @plane_id's, else one of the CRTC that scans
+ * them out (the primary plane first with @prefer_primary). -1, with an error
+ * posted, when there is none. */
+gint
+gst_kms_device_choose_plane (GstKmsDevice * dev, const GstVideoInfo * vinfo,
+    guint32 fourcc, gint plane_id, gboolean prefer_primary)
+{
+  gint plane;
+
+  if (plane_id >= 0) {
+    for (plane = 0; plane < (gint) dev->n_planes; plane++) {
+      if (dev->planes[plane].id == (guint32) plane_id)
+        break;
+    }
+    if (plane == (gint) dev->n_planes)
+      goto no_such_plane;
+    if (!(dev->planes[plane].possible_crtcs & (1u << dev->crtc_index))
+        || !gst_kms_plane_supports (&dev->planes[plane], fourcc,
+            DRM_FORMAT_MOD_LINEAR))
+      goto unsupported_format;
+  } else {
+    plane = gst_kms_select_plane (dev->planes, dev->n_planes,
+        dev->crtc_index, fourcc, DRM_FORMAT_MOD_LINEAR, prefer_primary);
+    if (plane < 0)
+      goto unsupported_format;
+  }
+
+  return plane;
+
+  /* ERRORS */
+no_such_plane:
+  {
+    GST_ELEMENT_ERROR (dev->element, RESOURCE, SETTINGS,
+        ("%s has no plane %d", dev->path, plane_id), (NULL));
+    return -1;
+  }
+unsupported_format:
+  {
+    gchar *name = gst_drm_fourcc_to_string (fourcc);
+
+    GST_ELEMENT_ERROR (dev->element, CORE, NEGOTIATION,
+        ("Format %s (DRM %s) is not supported by %s of %s for CRTC %u",
+            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (vinfo)), name,
+            plane_id >= 0 ? "the chosen plane" : "any plane", dev->path,
+            dev->crtc_id), (NULL));
+    g_free (name);
+    return -1;
+  }
+}
+
+/* The primary plane of the CRTC, -1 when it has none. */
+gint
+gst_kms_device_primary_plane (GstKmsDevice * dev)
+{
+  guint i;
+
+  for (i = 0; i < dev->n_planes; i++) {
+    if (dev->planes[i].type == DRM_PLANE_TYPE_PRIMARY
+        && (dev->planes[i].possible_crtcs & (1u << dev->crtc_index)))
+      return i;
+  }
+  return -1;
+}
+
+/* The atomic properties of plane @plane_id: FALSE when one is missing. */
+gboolean
+gst_kms_device_read_plane_props (GstKmsDevice * dev, guint32 plane_id,
+    GstKmsPlaneProps * pp)
+{
+  guint32 obj = DRM_MODE_OBJECT_PLANE;
+  gint fd = dev->fd;
+
+  pp->fb_id = gst_kms_find_property (fd, plane_id, obj, "FB_ID", NULL);
+  pp->crtc_id = gst_kms_find_property (fd, plane_id, obj, "CRTC_ID", NULL);
+  pp->src_x = gst_kms_find_property (fd, plane_id, obj, "SRC_X", NULL);
+  pp->src_y = gst_kms_find_property (fd, plane_id, obj, "SRC_Y", NULL);
+  pp->src_w = gst_kms_find_property (fd, plane_id, obj, "SRC_W", NULL);
+  pp->src_h = gst_kms_find_property (fd, plane_id, obj, "SRC_H", NULL);
+  pp->crtc_x = gst_kms_find_property (fd, plane_id, obj, "CRTC_X", NULL);
+  pp->crtc_y = gst_kms_find_property (fd, plane_id, obj, "CRTC_Y", NULL);
+  pp->crtc_w = gst_kms_find_property (fd, plane_id, obj, "CRTC_W", NULL);
+  pp->crtc_h = gst_kms_find_property (fd, plane_id, obj, "CRTC_H", NULL);
+
+  return pp->fb_id && pp->crtc_id && pp->src_x && pp->src_y && pp->src_w
+      && pp->src_h && pp->crtc_x && pp->crtc_y && pp->crtc_w && pp->crtc_h;
 }

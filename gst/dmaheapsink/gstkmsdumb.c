@@ -22,7 +22,7 @@
 #include <sys/mman.h>
 
 /* ------------------------------------------------------------------------ */
-/* dumb buffers: copies, and legacy backgrounds                              */
+/* dumb buffers, and the copies made into them                               */
 /* ------------------------------------------------------------------------ */
 
 /* Width in bytes of one line of @plane, for a frame @width pixels wide. */
@@ -92,29 +92,29 @@ kms_dumb_fill_black (GstKmsDumb * dumb)
 }
 
 void
-gst_kms_dumb_destroy (GstDmaHeapSink * self, GstKmsDumb * dumb)
+gst_kms_dumb_destroy (GstKmsDevice * dev, GstKmsDumb * dumb)
 {
   if (dumb->data)
     munmap (dumb->data, dumb->size);
   if (dumb->fb_id)
-    drmModeRmFB (self->fd, dumb->fb_id);
+    drmModeRmFB (dev->fd, dumb->fb_id);
   if (dumb->handle)
-    drmModeDestroyDumbBuffer (self->fd, dumb->handle);
+    drmModeDestroyDumbBuffer (dev->fd, dumb->handle);
   memset (dumb, 0, sizeof (*dumb));
 }
 
 /* Maps @dumb for the CPU: 0, or a negative errno. */
 static gint
-kms_dumb_map (GstDmaHeapSink * self, GstKmsDumb * dumb)
+kms_dumb_map (GstKmsDevice * dev, GstKmsDumb * dumb)
 {
   guint64 map_offset;
   gint ret;
 
-  ret = drmModeMapDumbBuffer (self->fd, dumb->handle, &map_offset);
+  ret = drmModeMapDumbBuffer (dev->fd, dumb->handle, &map_offset);
   if (ret)
     return ret;
   dumb->data = mmap (NULL, dumb->size, PROT_READ | PROT_WRITE, MAP_SHARED,
-      self->fd, map_offset);
+      dev->fd, map_offset);
   if (dumb->data == MAP_FAILED) {
     dumb->data = NULL;
     return -errno;
@@ -128,7 +128,7 @@ kms_dumb_map (GstDmaHeapSink * self, GstKmsDumb * dumb)
  * as many lines of the first plane's pitch as all planes need, the other
  * planes' pitches derived from it as the DRM helpers expect. */
 gboolean
-gst_kms_dumb_create (GstDmaHeapSink * self, GstVideoFormat format, guint width,
+gst_kms_dumb_create (GstKmsDevice * dev, GstVideoFormat format, guint width,
     guint height, GstKmsDumb * dumb)
 {
   const GstVideoFormatInfo *finfo = gst_video_format_get_info (format);
@@ -148,7 +148,7 @@ gst_kms_dumb_create (GstDmaHeapSink * self, GstVideoFormat format, guint width,
     lines += (plane_lines (finfo, p, height) * plane_line_bytes (finfo, p,
             width) + line0 - 1) / line0;
 
-  ret = drmModeCreateDumbBuffer (self->fd, width, lines,
+  ret = drmModeCreateDumbBuffer (dev->fd, width, lines,
       GST_VIDEO_FORMAT_INFO_PSTRIDE (finfo, 0) * 8, 0, &dumb->handle, &pitch,
       &dumb->size);
   if (ret)
@@ -170,73 +170,61 @@ gst_kms_dumb_create (GstDmaHeapSink * self, GstVideoFormat format, guint width,
   dumb->width = width;
   dumb->height = height;
 
-  ret = drmModeAddFB2WithModifiers (self->fd, width, height, fourcc, handles,
+  ret = drmModeAddFB2WithModifiers (dev->fd, width, height, fourcc, handles,
       pitches, offsets, mod, &dumb->fb_id, 0);
   if (ret)
     goto addfb_failed;
 
-  ret = kms_dumb_map (self, dumb);
+  ret = kms_dumb_map (dev, dumb);
   if (ret)
     goto map_failed;
 
   kms_dumb_fill_black (dumb);
-  GST_DEBUG_OBJECT (self, "dumb buffer %ux%u %s, pitch %u: fb %u", width,
-      height, gst_video_format_to_string (format), pitch, dumb->fb_id);
+  GST_DEBUG_OBJECT (dev->element, "dumb buffer %ux%u %s, pitch %u: fb %u",
+      width, height, gst_video_format_to_string (format), pitch, dumb->fb_id);
   return TRUE;
 
   /* ERRORS */
 create_failed:
   {
-    GST_WARNING_OBJECT (self, "could not create a %ux%u dumb buffer: %s",
-        width, lines, g_strerror (-ret));
+    GST_WARNING_OBJECT (dev->element,
+        "could not create a %ux%u dumb buffer: %s", width, lines,
+        g_strerror (-ret));
     return FALSE;
   }
 addfb_failed:
   {
-    GST_WARNING_OBJECT (self, "could not add a %s framebuffer for a dumb "
-        "buffer: %s", gst_video_format_to_string (format), g_strerror (-ret));
-    gst_kms_dumb_destroy (self, dumb);
+    GST_WARNING_OBJECT (dev->element,
+        "could not add a %s framebuffer for a dumb " "buffer: %s",
+        gst_video_format_to_string (format), g_strerror (-ret));
+    gst_kms_dumb_destroy (dev, dumb);
     return FALSE;
   }
 map_failed:
   {
-    GST_WARNING_OBJECT (self, "could not map a dumb buffer: %s",
+    GST_WARNING_OBJECT (dev->element, "could not map a dumb buffer: %s",
         g_strerror (-ret));
-    gst_kms_dumb_destroy (self, dumb);
+    gst_kms_dumb_destroy (dev, dumb);
     return FALSE;
   }
 }
 
-/* Legacy: the background the primary plane shows under an overlay when the
- * sink sets @mode. One smaller than the mode is replaced (SetCrtc refuses a
- * framebuffer smaller than the mode): the one it replaces, maybe on screen
- * until the mode is set, goes to @old, to be destroyed after that. */
-gboolean
-gst_kms_background_for_mode (GstDmaHeapSink * self,
-    const drmModeModeInfo * mode, GstKmsDumb * old)
+void
+gst_kms_copies_init (GstKmsCopies * copies, GstElement * element)
 {
-  GstKmsDumb *bg = &self->background;
-
-  memset (old, 0, sizeof (*old));
-  if (bg->fb_id && bg->width >= mode->hdisplay && bg->height >= mode->vdisplay)
-    return TRUE;
-
-  *old = *bg;
-  if (gst_kms_dumb_create (self, GST_VIDEO_FORMAT_BGRx, mode->hdisplay,
-          mode->vdisplay, bg))
-    return TRUE;
-  *bg = *old;
-  memset (old, 0, sizeof (*old));
-  return FALSE;
+  memset (copies, 0, sizeof (*copies));
+  copies->element = element;
 }
 
+/* Destroys the dumb buffers; the next copy warns again. */
 void
-gst_kms_release_dumbs (GstDmaHeapSink * self)
+gst_kms_copies_release (GstKmsCopies * copies, GstKmsDevice * dev)
 {
   guint i;
 
-  for (i = 0; i < N_DUMB_BUFFERS; i++)
-    gst_kms_dumb_destroy (self, &self->dumbs[i]);
+  for (i = 0; i < GST_KMS_N_COPY_BUFFERS; i++)
+    gst_kms_dumb_destroy (dev, &copies->dumbs[i]);
+  copies->warned = FALSE;
 }
 
 static gboolean
@@ -245,27 +233,30 @@ rect_equal (const GstVideoRectangle * a, const GstVideoRectangle * b)
   return a->x == b->x && a->y == b->y && a->w == b->w && a->h == b->h;
 }
 
-/* A dumb buffer that is neither on screen nor about to be. */
+/* A dumb buffer that is neither on screen (@displayed_fb) nor about to be
+ * (@pending_fb). Screen-sized when the layout needs a copy to place the
+ * frame, else frame-sized. */
 static GstKmsDumb *
-kms_get_free_dumb (GstDmaHeapSink * self)
+kms_get_free_dumb (GstKmsCopies * copies, GstKmsDevice * dev,
+    const GstKmsOutput * out, guint32 displayed_fb, guint32 pending_fb)
 {
   GstVideoRectangle window = { 0, };
   guint width, height, i;
 
-  if (self->dumbs_fullscreen) {
-    width = self->mode.hdisplay;
-    height = self->mode.vdisplay;
-    window = self->dst;
+  if (out->layout_needs_copy) {
+    width = out->mode.hdisplay;
+    height = out->mode.vdisplay;
+    window = out->dst;
   } else {
-    width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-    height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+    width = out->frame_width;
+    height = out->frame_height;
   }
 
-  for (i = 0; i < N_DUMB_BUFFERS; i++) {
-    GstKmsDumb *dumb = &self->dumbs[i];
+  for (i = 0; i < GST_KMS_N_COPY_BUFFERS; i++) {
+    GstKmsDumb *dumb = &copies->dumbs[i];
 
-    if (dumb->fb_id && (dumb->fb_id == self->displayed_fb
-            || dumb->fb_id == self->pending_fb))
+    if (dumb->fb_id && (dumb->fb_id == displayed_fb
+            || dumb->fb_id == pending_fb))
       continue;
 
     /* A dumb of the right size can still hold an older picture outside
@@ -273,14 +264,14 @@ kms_get_free_dumb (GstDmaHeapSink * self)
      * the screen when the mode has the frame's size): only a new one is
      * black there. */
     if (dumb->fb_id && (GST_VIDEO_INFO_FORMAT (&dumb->info)
-            != GST_VIDEO_INFO_FORMAT (&self->vinfo)
+            != GST_VIDEO_INFO_FORMAT (&out->vinfo)
             || dumb->width != GST_ROUND_UP_2 (width)
             || dumb->height != GST_ROUND_UP_2 (height)
             || !rect_equal (&dumb->window, &window)))
-      gst_kms_dumb_destroy (self, dumb);
+      gst_kms_dumb_destroy (dev, dumb);
 
-    if (!dumb->fb_id && !gst_kms_dumb_create (self,
-            GST_VIDEO_INFO_FORMAT (&self->vinfo), width, height, dumb))
+    if (!dumb->fb_id && !gst_kms_dumb_create (dev,
+            GST_VIDEO_INFO_FORMAT (&out->vinfo), width, height, dumb))
       return NULL;
     dumb->window = window;
 
@@ -295,14 +286,14 @@ kms_get_free_dumb (GstDmaHeapSink * self)
  * (gst_video_frame_copy() of narrowed frames copied whole source lines on
  * GStreamer 1.26). */
 static gboolean
-kms_copy_to_dumb (GstDmaHeapSink * self, GstBuffer * buf,
+kms_copy_to_dumb (const GstVideoInfo * vinfo, GstBuffer * buf,
     const GstVideoRectangle * src, gint x, gint y, GstKmsDumb * dumb)
 {
-  const GstVideoFormatInfo *finfo = self->vinfo.finfo;
+  const GstVideoFormatInfo *finfo = vinfo->finfo;
   GstVideoFrame sframe;
   guint p;
 
-  if (!gst_video_frame_map (&sframe, &self->vinfo, buf, GST_MAP_READ))
+  if (!gst_video_frame_map (&sframe, vinfo, buf, GST_MAP_READ))
     return FALSE;
 
   for (p = 0; p < GST_VIDEO_FRAME_N_PLANES (&sframe); p++) {
@@ -333,80 +324,91 @@ kms_copy_to_dumb (GstDmaHeapSink * self, GstBuffer * buf,
   return TRUE;
 }
 
-/* Copies @buf into a free dumb buffer and says which part of it to show
- * where: the whole frame for src/dst when the plane can place it, else the
- * whole screen with the frame already where it belongs. */
+/* Copies @buf into a free dumb buffer (not @displayed_fb nor @pending_fb)
+ * and says which part of it to show where: the whole frame for src/dst
+ * when the plane can place it, else the whole screen with the frame already
+ * where it belongs. */
 GstKmsDumb *
-gst_kms_copy_frame (GstDmaHeapSink * self, GstBuffer * buf,
-    GstVideoRectangle * src, GstVideoRectangle * dst)
+gst_kms_copies_copy_frame (GstKmsCopies * copies, GstKmsDevice * dev,
+    const GstKmsOutput * out, guint32 displayed_fb, guint32 pending_fb,
+    GstBuffer * buf, GstVideoRectangle * src, GstVideoRectangle * dst)
 {
-  GstKmsDumb *dumb = kms_get_free_dumb (self);
+  GstKmsDumb *dumb = kms_get_free_dumb (copies, dev, out, displayed_fb,
+      pending_fb);
 
   if (!dumb)
     return NULL;
 
-  if (self->dumbs_fullscreen) {
-    if (!kms_copy_to_dumb (self, buf, &self->src, self->dst.x, self->dst.y,
-            dumb))
+  if (out->layout_needs_copy) {
+    if (!kms_copy_to_dumb (&out->vinfo, buf, &out->src, out->dst.x,
+            out->dst.y, dumb))
       return NULL;
     src->x = src->y = dst->x = dst->y = 0;
-    src->w = dst->w = self->mode.hdisplay;
-    src->h = dst->h = self->mode.vdisplay;
+    src->w = dst->w = out->mode.hdisplay;
+    src->h = dst->h = out->mode.vdisplay;
   } else {
-    GstVideoRectangle whole = { 0, 0, GST_VIDEO_INFO_WIDTH (&self->vinfo),
-      GST_VIDEO_INFO_HEIGHT (&self->vinfo)
-    };
+    GstVideoRectangle whole = { 0, 0, out->frame_width, out->frame_height };
 
-    if (!kms_copy_to_dumb (self, buf, &whole, 0, 0, dumb))
+    if (!kms_copy_to_dumb (&out->vinfo, buf, &whole, 0, 0, dumb))
       return NULL;
-    *src = self->src;
-    *dst = self->dst;
+    *src = out->src;
+    *dst = out->dst;
   }
 
   return dumb;
 }
 
 static void
-kms_warn_copy (GstDmaHeapSink * self, const gchar * why, const gchar * fix)
+kms_warn_copy (GstKmsCopies * copies, const gchar * why, const gchar * fix)
 {
-  if (self->copy_warned)
+  if (copies->warned)
     return;
-  self->copy_warned = TRUE;
+  copies->warned = TRUE;
 
-  GST_ELEMENT_WARNING (self, STREAM, FAILED,
+  GST_ELEMENT_WARNING (copies->element, STREAM, FAILED,
       ("Copying frames: %s", why),
       ("Every frame that cannot be shown directly costs a CPU copy (the "
           "copies field of the stats property counts them). To avoid it: %s",
           fix));
 }
 
-/* Counts a frame shown from a copy, and says why the first one was and
- * what, in that case, would avoid it. */
 void
-gst_kms_count_copy (GstDmaHeapSink * self, gboolean refused)
+gst_kms_copies_reset_stats (GstKmsCopies * copies)
 {
-  if (!self->copy_warned && self->dumbs_fullscreen) {
+  GST_OBJECT_LOCK (copies->element);
+  copies->count = 0;
+  GST_OBJECT_UNLOCK (copies->element);
+}
+
+/* Counts a frame shown from a copy, and says why the first one was and
+ * what, in that case, would avoid it (@refused: the device refused the
+ * imported buffer). */
+void
+gst_kms_copies_count (GstKmsCopies * copies, const GstKmsOutput * out,
+    gboolean refused)
+{
+  if (!copies->warned && out->layout_needs_copy) {
     gchar *why = g_strdup_printf ("the display plane can neither scale nor "
         "be positioned, and the %dx%d frame is not the size of a mode (the "
-        "display runs %ux%u)", GST_VIDEO_INFO_WIDTH (&self->vinfo),
-        GST_VIDEO_INFO_HEIGHT (&self->vinfo), self->mode.hdisplay,
-        self->mode.vdisplay);
+        "display runs %ux%u)", GST_VIDEO_INFO_WIDTH (&out->vinfo),
+        GST_VIDEO_INFO_HEIGHT (&out->vinfo), out->mode.hdisplay,
+        out->mode.vdisplay);
 
-    kms_warn_copy (self, why, "send frames of a mode's size (a videoscale "
+    kms_warn_copy (copies, why, "send frames of a mode's size (a videoscale "
         "or a capsfilter upstream, or a source that can), or set "
         "force-modesetting=true so the sink sets a mode of the frame's size "
         "where the display has one");
     g_free (why);
   } else if (refused) {
-    kms_warn_copy (self, "the display device refused the imported buffer",
+    kms_warn_copy (copies, "the display device refused the imported buffer",
         "let the sink choose the heap (heap=auto): the display needs "
         "memory it can scan out (contiguous memory where it has no IOMMU)");
   } else {
-    kms_warn_copy (self, "the buffers are not dma-bufs the display device "
+    kms_warn_copy (copies, "the buffers are not dma-bufs the display device "
         "can import", "make upstream allocate from the pool this sink "
         "proposes, or put dmaheapalloc before the sink");
   }
-  GST_OBJECT_LOCK (self);
-  self->copies++;
-  GST_OBJECT_UNLOCK (self);
+  GST_OBJECT_LOCK (copies->element);
+  copies->count++;
+  GST_OBJECT_UNLOCK (copies->element);
 }

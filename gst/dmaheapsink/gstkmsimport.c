@@ -22,39 +22,90 @@
 #include <errno.h>
 #include <string.h>
 
+/* Framebuffers kept: more than any pool upstream cycles through (V4L2 caps
+ * its queues at 32), so a steady stream never re-imports. */
+#define FB_CACHE_CAPACITY 48
+/* An entry unused for this many frames belonged to a pool that is gone. */
+#define FB_CACHE_MAX_AGE 256
+
 /* ------------------------------------------------------------------------ */
 /* import                                                                    */
 /* ------------------------------------------------------------------------ */
 
-void
-gst_kms_release_fb (guint32 fb_id, gpointer user_data)
+static void
+kms_release_fb (guint32 fb_id, gpointer user_data)
 {
-  GstDmaHeapSink *self = user_data;
+  GstKmsDevice *dev = user_data;
 
-  GST_DEBUG_OBJECT (self, "removing framebuffer %u", fb_id);
-  drmModeRmFB (self->fd, fb_id);
+  GST_DEBUG_OBJECT (dev->element, "removing framebuffer %u", fb_id);
+  drmModeRmFB (dev->fd, fb_id);
+}
+
+void
+gst_kms_import_init (GstKmsImport * imp, GstElement * element)
+{
+  memset (imp, 0, sizeof (*imp));
+  imp->element = element;
+}
+
+void
+gst_kms_import_reset_stats (GstKmsImport * imp)
+{
+  GST_OBJECT_LOCK (imp->element);
+  imp->imports = imp->cache_hits = 0;
+  GST_OBJECT_UNLOCK (imp->element);
+}
+
+/* Framebuffers of @dev from now on (@dev stays open until _stop()). */
+void
+gst_kms_import_start (GstKmsImport * imp, GstKmsDevice * dev)
+{
+  imp->cache = gst_kms_fb_cache_new (FB_CACHE_CAPACITY, FB_CACHE_MAX_AGE,
+      kms_release_fb, dev);
+}
+
+/* Removes every framebuffer. */
+void
+gst_kms_import_stop (GstKmsImport * imp)
+{
+  g_clear_pointer (&imp->cache, gst_kms_fb_cache_free);
+}
+
+gboolean
+gst_kms_import_started (GstKmsImport * imp)
+{
+  return imp->cache != NULL;
+}
+
+/* The stream's buffers go away for good: removes every framebuffer but
+ * @keep_fb (on screen). */
+void
+gst_kms_import_drain (GstKmsImport * imp, guint32 keep_fb)
+{
+  if (imp->cache)
+    gst_kms_fb_cache_clear_except (imp->cache, keep_fb);
 }
 
 /* Describes the dma-bufs of @buf. FALSE when a plane is not in a dma-buf. */
 static gboolean
-kms_buffer_layout (GstDmaHeapSink * self, GstBuffer * buf,
-    GstKmsFbLayout * layout, gint fds[4])
+kms_buffer_layout (GstKmsImport * imp, const GstKmsOutput * out,
+    GstBuffer * buf, GstKmsFbLayout * layout, gint fds[4])
 {
   GstVideoMeta *meta = gst_buffer_get_video_meta (buf);
-  guint p, n_planes = GST_VIDEO_INFO_N_PLANES (&self->vinfo);
+  guint p, n_planes = GST_VIDEO_INFO_N_PLANES (&out->vinfo);
 
   memset (layout, 0, sizeof (*layout));
-  layout->fourcc = self->fourcc;
-  layout->width = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-  layout->height = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+  layout->fourcc = out->fourcc;
+  layout->width = out->frame_width;
+  layout->height = out->frame_height;
   layout->modifier = DRM_FORMAT_MOD_LINEAR;
   layout->n_planes = n_planes;
 
   for (p = 0; p < n_planes; p++) {
     gsize offset = meta ? meta->offset[p] :
-        GST_VIDEO_INFO_PLANE_OFFSET (&self->vinfo, p);
+        GST_VIDEO_INFO_PLANE_OFFSET (&out->vinfo, p);
     gint stride = meta ? meta->stride[p] :
-        GST_VIDEO_INFO_PLANE_STRIDE (&self->vinfo, p);
+        GST_VIDEO_INFO_PLANE_STRIDE (&out->vinfo, p);
     guint idx, len;
     gsize skip;
     GstMemory *mem;
@@ -67,7 +118,8 @@ kms_buffer_layout (GstDmaHeapSink * self, GstBuffer * buf,
 
     fds[p] = gst_dmabuf_memory_get_fd (mem);
     if (!gst_kms_buffer_id_from_fd (fds[p], &layout->planes[p])) {
-      GST_WARNING_OBJECT (self, "dma-buf fd %d of plane %u is not open (%s):"
+      GST_WARNING_OBJECT (imp->element,
+          "dma-buf fd %d of plane %u is not open (%s):"
           " has upstream closed it?", fds[p], p, g_strerror (errno));
       return FALSE;
     }
@@ -79,8 +131,8 @@ kms_buffer_layout (GstDmaHeapSink * self, GstBuffer * buf,
 }
 
 static guint32
-kms_import (GstDmaHeapSink * self, const GstKmsFbLayout * layout,
-    const gint fds[4])
+kms_import (GstKmsImport * imp, GstKmsDevice * dev,
+    const GstKmsFbLayout * layout, const gint fds[4])
 {
   guint32 handles[4] = { 0, }, fb_id = 0;
   guint64 mods[4] = { 0, };
@@ -88,23 +140,23 @@ kms_import (GstDmaHeapSink * self, const GstKmsFbLayout * layout,
   gint ret = 0;
 
   for (p = 0; p < layout->n_planes && ret == 0; p++) {
-    ret = drmPrimeFDToHandle (self->fd, fds[p], &handles[p]);
+    ret = drmPrimeFDToHandle (dev->fd, fds[p], &handles[p]);
     mods[p] = layout->modifier;
   }
 
   if (ret == 0) {
-    if (self->addfb2_modifiers)
-      ret = drmModeAddFB2WithModifiers (self->fd, layout->width,
+    if (dev->addfb2_modifiers)
+      ret = drmModeAddFB2WithModifiers (dev->fd, layout->width,
           layout->height, layout->fourcc, handles, layout->pitches,
           layout->offsets, mods, &fb_id, DRM_MODE_FB_MODIFIERS);
     else
-      ret = drmModeAddFB2 (self->fd, layout->width, layout->height,
+      ret = drmModeAddFB2 (dev->fd, layout->width, layout->height,
           layout->fourcc, handles, layout->pitches, layout->offsets, &fb_id, 0);
     if (ret)
-      GST_DEBUG_OBJECT (self, "AddFB2 failed: %s", g_strerror (errno));
+      GST_DEBUG_OBJECT (imp->element, "AddFB2 failed: %s", g_strerror (errno));
   } else {
-    GST_DEBUG_OBJECT (self, "PRIME import of fd %d failed: %s", fds[p - 1],
-        g_strerror (errno));
+    GST_DEBUG_OBJECT (imp->element, "PRIME import of fd %d failed: %s",
+        fds[p - 1], g_strerror (errno));
   }
 
   /* The framebuffer holds the GEM objects; our handles can go. Planes of one
@@ -115,45 +167,46 @@ kms_import (GstDmaHeapSink * self, const GstKmsFbLayout * layout,
     for (q = 0; q < p; q++)
       seen |= handles[q] == handles[p];
     if (handles[p] && !seen)
-      drmCloseBufferHandle (self->fd, handles[p]);
+      drmCloseBufferHandle (dev->fd, handles[p]);
   }
 
   return ret ? 0 : fb_id;
 }
 
-/* The framebuffer showing @buf without a copy, or 0. */
+/* The framebuffer showing @buf (of @out's format) without a copy, or 0. */
 guint32
-gst_kms_fb_for_buffer (GstDmaHeapSink * self, GstBuffer * buf)
+gst_kms_import_fb_for_buffer (GstKmsImport * imp, GstKmsDevice * dev,
+    const GstKmsOutput * out, GstBuffer * buf)
 {
   GstKmsFbLayout layout;
   gint fds[4];
   guint32 fb_id;
 
-  if (!self->prime_import || self->layout_needs_copy)
+  if (!dev->prime_import || out->layout_needs_copy)
     return 0;
-  if (!kms_buffer_layout (self, buf, &layout, fds))
+  if (!kms_buffer_layout (imp, out, buf, &layout, fds))
     return 0;
 
-  fb_id = gst_kms_fb_cache_lookup (self->cache, &layout);
+  fb_id = gst_kms_fb_cache_lookup (imp->cache, &layout);
   if (fb_id) {
-    GST_OBJECT_LOCK (self);
-    self->cache_hits++;
-    GST_OBJECT_UNLOCK (self);
-    GST_LOG_OBJECT (self,
+    GST_OBJECT_LOCK (imp->element);
+    imp->cache_hits++;
+    GST_OBJECT_UNLOCK (imp->element);
+    GST_LOG_OBJECT (imp->element,
         "cached framebuffer %u for dma-buf %" G_GUINT64_FORMAT, fb_id,
         layout.planes[0].ino);
     return fb_id;
   }
 
-  fb_id = kms_import (self, &layout, fds);
+  fb_id = kms_import (imp, dev, &layout, fds);
   if (!fb_id)
     return 0;
 
-  gst_kms_fb_cache_insert (self->cache, &layout, fb_id);
-  GST_OBJECT_LOCK (self);
-  self->imports++;
-  GST_OBJECT_UNLOCK (self);
-  GST_DEBUG_OBJECT (self, "imported dma-buf %" G_GUINT64_FORMAT
+  gst_kms_fb_cache_insert (imp->cache, &layout, fb_id);
+  GST_OBJECT_LOCK (imp->element);
+  imp->imports++;
+  GST_OBJECT_UNLOCK (imp->element);
+  GST_DEBUG_OBJECT (imp->element, "imported dma-buf %" G_GUINT64_FORMAT
       " as framebuffer %u", layout.planes[0].ino, fb_id);
   return fb_id;
 }

@@ -12,164 +12,143 @@
 #endif
 
 #include "gstkmsoutput.h"
-#include "gstdrmformats.h"
 #include "gstkmscommit.h"
-#include "gstkmsdevice.h"
 #include "gstkmsdumb.h"
 
-#include <drm_fourcc.h>
 #include <xf86drmMode.h>
+
+#include <string.h>
 
 /* ------------------------------------------------------------------------ */
 /* output configuration                                                      */
 /* ------------------------------------------------------------------------ */
 
-/* The plane for @fourcc frames: the plane-id property's, else one of the
- * CRTC that scans them out. -1, with an error posted, when there is none. */
-gint
-gst_kms_choose_plane (GstDmaHeapSink * self, const GstVideoInfo * vinfo,
-    guint32 fourcc)
+void
+gst_kms_output_init (GstKmsOutput * out, GstElement * element)
 {
-  gint plane, plane_id;
-  gboolean prefer_primary;
+  memset (out, 0, sizeof (*out));
+  out->element = element;
+  out->plane = -1;
+  gst_video_info_init (&out->vinfo);
+}
 
-  GST_OBJECT_LOCK (self);
-  plane_id = self->plane_id;
-  prefer_primary = self->force_modesetting || !self->crtc_was_on;
-  GST_OBJECT_UNLOCK (self);
+/* At stop: no plane, no mode of ours. The format stays, to tell new caps
+ * from the same ones again. */
+void
+gst_kms_output_clear (GstKmsOutput * out, GstKmsDevice * dev)
+{
+  if (out->mode_blob && dev->fd >= 0)
+    drmModeDestroyPropertyBlob (dev->fd, out->mode_blob);
+  out->mode_blob = 0;
+  out->plane = -1;
+  out->mode_set_by_us = FALSE;
+  out->modeset_pending = FALSE;
+  out->committed_mode_valid = FALSE;
+}
 
-  if (plane_id >= 0) {
-    for (plane = 0; plane < (gint) self->n_planes; plane++) {
-      if (self->planes[plane].id == (guint32) plane_id)
-        break;
-    }
-    if (plane == (gint) self->n_planes)
-      goto no_such_plane;
-    if (!(self->planes[plane].possible_crtcs & (1u << self->crtc_index))
-        || !gst_kms_plane_supports (&self->planes[plane], fourcc,
-            DRM_FORMAT_MOD_LINEAR))
-      goto unsupported_format;
-  } else {
-    plane = gst_kms_select_plane (self->planes, self->n_planes,
-        self->crtc_index, fourcc, DRM_FORMAT_MOD_LINEAR, prefer_primary);
-    if (plane < 0)
-      goto unsupported_format;
+/* Frames of @vinfo (@fourcc) go to plane @plane of @dev. FALSE (and no
+ * plane) when an atomic driver does not give the plane's properties. */
+gboolean
+gst_kms_output_set_format (GstKmsOutput * out, GstKmsDevice * dev,
+    const GstVideoInfo * vinfo, guint32 fourcc, gint plane)
+{
+  out->vinfo = *vinfo;
+  out->fourcc = fourcc;
+  out->plane = plane;
+  out->frame_width = out->crop.w = GST_VIDEO_INFO_WIDTH (vinfo);
+  out->frame_height = out->crop.h = GST_VIDEO_INFO_HEIGHT (vinfo);
+  out->crop.x = out->crop.y = 0;
+  if (dev->atomic && !gst_kms_device_read_plane_props (dev,
+          dev->planes[plane].id, &out->plane_props)) {
+    out->plane = -1;
+    return FALSE;
   }
-
-  return plane;
-
-  /* ERRORS */
-no_such_plane:
-  {
-    GST_ELEMENT_ERROR (self, RESOURCE, SETTINGS,
-        ("%s has no plane %d", self->devpath, plane_id), (NULL));
-    return -1;
-  }
-unsupported_format:
-  {
-    gchar *name = gst_drm_fourcc_to_string (fourcc);
-
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION,
-        ("Format %s (DRM %s) is not supported by %s of %s for CRTC %u",
-            gst_video_format_to_string (GST_VIDEO_INFO_FORMAT (vinfo)), name,
-            plane_id >= 0 ? "the chosen plane" : "any plane", self->devpath,
-            self->crtc_id), (NULL));
-    g_free (name);
-    return -1;
-  }
+  return TRUE;
 }
 
 gboolean
-gst_kms_find_plane_props (GstDmaHeapSink * self, guint32 plane_id)
+gst_kms_output_is_fullscreen (const GstKmsOutput * out,
+    const GstVideoRectangle * r)
 {
-  return gst_kms_read_plane_props (self->fd, plane_id, &self->plane_props);
+  return r->x == 0 && r->y == 0 && r->w == out->mode.hdisplay
+      && r->h == out->mode.vdisplay;
 }
 
-/* The atomic properties of plane @plane_id: FALSE when one is missing. */
-gboolean
-gst_kms_read_plane_props (gint fd, guint32 plane_id, GstKmsPlaneProps * pp)
+/* A mode set by the last commit is on screen. */
+void
+gst_kms_output_mode_committed (GstKmsOutput * out)
 {
-  guint32 obj = DRM_MODE_OBJECT_PLANE;
-
-  pp->fb_id = gst_kms_find_property (fd, plane_id, obj, "FB_ID", NULL);
-  pp->crtc_id = gst_kms_find_property (fd, plane_id, obj, "CRTC_ID", NULL);
-  pp->src_x = gst_kms_find_property (fd, plane_id, obj, "SRC_X", NULL);
-  pp->src_y = gst_kms_find_property (fd, plane_id, obj, "SRC_Y", NULL);
-  pp->src_w = gst_kms_find_property (fd, plane_id, obj, "SRC_W", NULL);
-  pp->src_h = gst_kms_find_property (fd, plane_id, obj, "SRC_H", NULL);
-  pp->crtc_x = gst_kms_find_property (fd, plane_id, obj, "CRTC_X", NULL);
-  pp->crtc_y = gst_kms_find_property (fd, plane_id, obj, "CRTC_Y", NULL);
-  pp->crtc_w = gst_kms_find_property (fd, plane_id, obj, "CRTC_W", NULL);
-  pp->crtc_h = gst_kms_find_property (fd, plane_id, obj, "CRTC_H", NULL);
-
-  return pp->fb_id && pp->crtc_id && pp->src_x && pp->src_y && pp->src_w
-      && pp->src_h && pp->crtc_x && pp->crtc_y && pp->crtc_w && pp->crtc_h;
+  if (out->modeset_pending) {
+    out->committed_mode = out->mode;
+    out->committed_mode_valid = TRUE;
+  }
+  out->modeset_pending = FALSE;
 }
 
 static void
-kms_get_area (GstDmaHeapSink * self, GstVideoRectangle * area)
+kms_get_area (GstKmsOutput * out, GstVideoRectangle * area)
 {
-  GST_OBJECT_LOCK (self);
-  *area = self->render_rect;
-  self->layout_dirty = FALSE;
-  GST_OBJECT_UNLOCK (self);
-
+  *area = out->area;
   if (area->w <= 0 || area->h <= 0) {
     area->x = area->y = 0;
-    area->w = self->mode.hdisplay;
-    area->h = self->mode.vdisplay;
+    area->w = out->mode.hdisplay;
+    area->h = out->mode.vdisplay;
   }
 }
 
 /* Whether the driver takes the plane at @src -> @dst with a frame-sized
  * framebuffer. Atomic only: legacy drivers can only be asked for real. */
 static gboolean
-kms_test_layout (GstDmaHeapSink * self, guint32 test_fb,
-    const GstVideoRectangle * src, const GstVideoRectangle * dst)
+kms_test_layout (GstKmsOutput * out, GstKmsDevice * dev,
+    GstKmsCommit * commit, guint32 test_fb, const GstVideoRectangle * src,
+    const GstVideoRectangle * dst)
 {
-  gint ret = gst_kms_atomic_commit (self, test_fb, src, dst,
+  gint ret = gst_kms_commit_atomic (commit, dev, out, test_fb, src, dst,
       DRM_MODE_ATOMIC_TEST_ONLY);
 
-  GST_DEBUG_OBJECT (self, "test %dx%d -> %dx%d+%d+%d%s: %s", src->w, src->h,
-      dst->w, dst->h, dst->x, dst->y, self->modeset_pending ? " with modeset" :
-      "", ret ? g_strerror (-ret) : "ok");
+  GST_DEBUG_OBJECT (out->element, "test %dx%d -> %dx%d+%d+%d%s: %s", src->w,
+      src->h, dst->w, dst->h, dst->x, dst->y,
+      out->modeset_pending ? " with modeset" : "",
+      ret ? g_strerror (-ret) : "ok");
   return ret == 0;
 }
 
 static gboolean
-kms_set_mode (GstDmaHeapSink * self, const drmModeModeInfo * mode)
+kms_set_mode (GstKmsOutput * out, GstKmsDevice * dev,
+    const drmModeModeInfo * mode)
 {
-  self->mode = *mode;
-  self->modeset_pending = TRUE;
-  self->mode_set_by_us = TRUE;
+  out->mode = *mode;
+  out->modeset_pending = TRUE;
+  out->mode_set_by_us = TRUE;
 
-  if (self->atomic) {
-    if (self->mode_blob)
-      drmModeDestroyPropertyBlob (self->fd, self->mode_blob);
-    self->mode_blob = 0;
-    if (drmModeCreatePropertyBlob (self->fd, mode, sizeof (*mode),
-            &self->mode_blob))
+  if (dev->atomic) {
+    if (out->mode_blob)
+      drmModeDestroyPropertyBlob (dev->fd, out->mode_blob);
+    out->mode_blob = 0;
+    if (drmModeCreatePropertyBlob (dev->fd, mode, sizeof (*mode),
+            &out->mode_blob))
       return FALSE;
   }
 
-  GST_INFO_OBJECT (self, "will set mode %s (%ux%u@%u)", mode->name,
+  GST_INFO_OBJECT (out->element, "will set mode %s (%ux%u@%u)", mode->name,
       mode->hdisplay, mode->vdisplay, mode->vrefresh);
   return TRUE;
 }
 
 /* A mode of exactly the frame's size, when the connector has one. */
 static gboolean
-kms_set_mode_of_frame_size (GstDmaHeapSink * self, gboolean * found)
+kms_set_mode_of_frame_size (GstKmsOutput * out, GstKmsDevice * dev,
+    gboolean * found)
 {
-  gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-  gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
-  gint idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, FALSE);
+  gint vw = GST_VIDEO_INFO_WIDTH (&out->vinfo);
+  gint vh = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  gint idx = gst_kms_select_mode (dev->modes, dev->n_modes, vw, vh, FALSE);
 
-  *found = idx >= 0 && self->modes[idx].hdisplay == vw
-      && self->modes[idx].vdisplay == vh;
+  *found = idx >= 0 && dev->modes[idx].hdisplay == vw
+      && dev->modes[idx].vdisplay == vh;
   if (!*found)
     return TRUE;
-  return kms_set_mode (self, &self->modes[idx]);
+  return kms_set_mode (out, dev, &dev->modes[idx]);
 }
 
 /* Whether the frame should get a mode of its own size: the plane does not
@@ -177,147 +156,213 @@ kms_set_mode_of_frame_size (GstDmaHeapSink * self, gboolean * found)
  * it elsewhere than full screen, or the mode is ours anyway, or the frame
  * would be cropped. */
 static gboolean
-kms_wants_frame_sized_mode (GstDmaHeapSink * self)
+kms_wants_frame_sized_mode (GstKmsOutput * out)
 {
-  gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-  gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
+  gint vw = GST_VIDEO_INFO_WIDTH (&out->vinfo);
+  gint vh = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
 
-  if (self->plane_can_scale
-      || (self->mode.hdisplay == vw && self->mode.vdisplay == vh))
+  if (out->plane_can_scale
+      || (out->mode.hdisplay == vw && out->mode.vdisplay == vh))
     return FALSE;
 
-  return self->plane_fullscreen_only || self->mode_set_by_us
-      || vw > self->mode.hdisplay || vh > self->mode.vdisplay;
+  return out->plane_fullscreen_only || out->mode_set_by_us
+      || vw > out->mode.hdisplay || vh > out->mode.vdisplay;
 }
 
 /* With a test framebuffer (atomic): can the plane show the frame 1:1 in the
  * render area of the current mode? */
 static gboolean
-kms_test_unscaled (GstDmaHeapSink * self, guint32 test_fb)
+kms_test_unscaled (GstKmsOutput * out, GstKmsDevice * dev,
+    GstKmsCommit * commit, guint32 test_fb)
 {
   GstVideoRectangle area, src, dst;
 
-  kms_get_area (self, &area);
-  gst_kms_compute_layout (&self->vinfo, &area, FALSE, &src, &dst);
-  return kms_test_layout (self, test_fb, &src, &dst);
+  kms_get_area (out, &area);
+  gst_kms_compute_layout (&out->vinfo, &area, FALSE, &src, &dst);
+  return kms_test_layout (out, dev, commit, test_fb, &src, &dst);
 }
 
-/* Chooses mode, scaling and layout for the negotiated format: see the
- * element documentation for the rules. */
-gboolean
-gst_kms_configure_output (GstDmaHeapSink * self)
+static gboolean
+kms_configure (GstKmsOutput * out, GstKmsDevice * dev, GstKmsCommit * commit,
+    const GstVideoRectangle * area, gboolean can_scale, gboolean force)
 {
-  const GstKmsPlaneDesc *plane = &self->planes[self->plane];
-  gint vw = GST_VIDEO_INFO_WIDTH (&self->vinfo);
-  gint vh = GST_VIDEO_INFO_HEIGHT (&self->vinfo);
-  gboolean can_scale, force, crtc_active, found;
+  const GstKmsPlaneDesc *plane = &dev->planes[out->plane];
+  gint vw = GST_VIDEO_INFO_WIDTH (&out->vinfo);
+  gint vh = GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  gboolean crtc_active, found;
   GstKmsDumb test = { 0, };
   gint idx;
 
-  GST_OBJECT_LOCK (self);
-  can_scale = self->can_scale;
-  force = self->force_modesetting;
-  GST_OBJECT_UNLOCK (self);
-
-  crtc_active = self->crtc_was_on;
-  if (self->modeset_pending) {
+  out->area = *area;
+  crtc_active = dev->crtc_was_on;
+  if (out->modeset_pending) {
     /* A mode chosen for earlier caps that changed before their first frame
      * was shown: the CRTC still has the mode from before it (ours, or the
      * one we found), so choose again from there. */
-    GST_INFO_OBJECT (self, "mode %s was never set: choosing again",
-        self->mode.name);
-    self->modeset_pending = FALSE;
-    self->mode_set_by_us = self->committed_mode_valid;
-    if (self->committed_mode_valid)
-      self->mode = self->committed_mode;
+    GST_INFO_OBJECT (out->element, "mode %s was never set: choosing again",
+        out->mode.name);
+    out->modeset_pending = FALSE;
+    out->mode_set_by_us = out->committed_mode_valid;
+    if (out->committed_mode_valid)
+      out->mode = out->committed_mode;
   }
   if (force || !crtc_active) {
-    idx = gst_kms_select_mode (self->modes, self->n_modes, vw, vh, can_scale);
-    if (idx < 0 || !kms_set_mode (self, &self->modes[idx]))
+    idx = gst_kms_select_mode (dev->modes, dev->n_modes, vw, vh, can_scale);
+    if (idx < 0 || !kms_set_mode (out, dev, &dev->modes[idx]))
       return FALSE;
-  } else if (!self->mode_set_by_us) {
-    self->mode = self->saved_crtc->mode;
+  } else if (!out->mode_set_by_us) {
+    out->mode = dev->saved_crtc->mode;
   }
 
   /* Until a test commit says otherwise: primary planes must cover the CRTC
    * unscaled (as the legacy plane helpers require), overlays can do both. */
-  self->plane_fullscreen_only = plane->type == DRM_PLANE_TYPE_PRIMARY;
-  self->plane_can_scale = can_scale && !self->plane_fullscreen_only;
+  out->plane_fullscreen_only = plane->type == DRM_PLANE_TYPE_PRIMARY;
+  out->plane_can_scale = can_scale && !out->plane_fullscreen_only;
 
-  if (!self->atomic || !gst_kms_dumb_create (self,
-          GST_VIDEO_INFO_FORMAT (&self->vinfo), vw, vh, &test)) {
+  if (!dev->atomic || !gst_kms_dumb_create (dev,
+          GST_VIDEO_INFO_FORMAT (&out->vinfo), vw, vh, &test)) {
     /* Legacy: nothing to ask, the first frames tell (see show_frame). */
-    if (kms_wants_frame_sized_mode (self))
-      return kms_set_mode_of_frame_size (self, &found);
+    if (kms_wants_frame_sized_mode (out))
+      return kms_set_mode_of_frame_size (out, dev, &found);
     return TRUE;
   }
 
   if (can_scale) {
     GstVideoRectangle area, src, dst;
 
-    kms_get_area (self, &area);
-    gst_kms_compute_layout (&self->vinfo, &area, TRUE, &src, &dst);
-    self->plane_can_scale = kms_test_layout (self, test.fb_id, &src, &dst);
+    kms_get_area (out, &area);
+    gst_kms_compute_layout (&out->vinfo, &area, TRUE, &src, &dst);
+    out->plane_can_scale = kms_test_layout (out, dev, commit, test.fb_id,
+        &src, &dst);
   }
-  self->plane_fullscreen_only = !self->plane_can_scale
-      && !kms_test_unscaled (self, test.fb_id);
+  out->plane_fullscreen_only = !out->plane_can_scale
+      && !kms_test_unscaled (out, dev, commit, test.fb_id);
 
-  if (kms_wants_frame_sized_mode (self)) {
-    if (!kms_set_mode_of_frame_size (self, &found)) {
-      gst_kms_dumb_destroy (self, &test);
+  if (kms_wants_frame_sized_mode (out)) {
+    if (!kms_set_mode_of_frame_size (out, dev, &found)) {
+      gst_kms_dumb_destroy (dev, &test);
       return FALSE;
     }
     if (found)
-      self->plane_fullscreen_only = !kms_test_unscaled (self, test.fb_id);
+      out->plane_fullscreen_only = !kms_test_unscaled (out, dev, commit,
+          test.fb_id);
   }
 
-  gst_kms_dumb_destroy (self, &test);
+  gst_kms_dumb_destroy (dev, &test);
   return TRUE;
 }
 
-/* Where frames go, from the render rectangle and what the plane can do. */
-void
-gst_kms_update_layout (GstDmaHeapSink * self)
+/* Chooses mode, scaling and layout for the negotiated format, in render
+ * rectangle @area (w == 0: the whole CRTC), with the can-scale and
+ * force-modesetting properties; asks the driver with test-only commits of
+ * @commit where it can: see the element documentation for the rules.
+ * FALSE, and no plane, when no mode could be set. */
+gboolean
+gst_kms_output_configure (GstKmsOutput * out, GstKmsDevice * dev,
+    GstKmsCommit * commit, const GstVideoRectangle * area, gboolean can_scale,
+    gboolean force)
 {
+  if (kms_configure (out, dev, commit, area, can_scale, force))
+    return TRUE;
+  out->plane = -1;
+  return FALSE;
+}
+
+/* The layout of the part of the frame shown (the crop), as if it were the
+ * whole frame, then moved to where the crop is in the frame. */
+static void
+kms_layout (GstKmsOutput * out)
+{
+  GstVideoInfo shown = out->vinfo;
   GstVideoRectangle area;
   gboolean covers;
 
-  kms_get_area (self, &area);
-  covers = gst_kms_compute_layout (&self->vinfo, &area, self->plane_can_scale,
-      &self->src, &self->dst);
+  kms_get_area (out, &area);
+  GST_VIDEO_INFO_WIDTH (&shown) = out->crop.w;
+  GST_VIDEO_INFO_HEIGHT (&shown) = out->crop.h;
+  covers = gst_kms_compute_layout (&shown, &area, out->plane_can_scale,
+      &out->src, &out->dst);
+  out->src.x += out->crop.x;
+  out->src.y += out->crop.y;
 
-  self->layout_needs_copy = self->plane_fullscreen_only
-      && (!covers || !gst_kms_rect_is_fullscreen (self, &self->dst));
-  self->dumbs_fullscreen = self->layout_needs_copy;
+  out->layout_needs_copy = out->plane_fullscreen_only
+      && (!covers || !gst_kms_output_is_fullscreen (out, &out->dst));
 
-  GST_INFO_OBJECT (self, "frames %dx%d+%d+%d -> %dx%d+%d+%d on %ux%u%s%s",
-      self->src.w, self->src.h, self->src.x, self->src.y, self->dst.w,
-      self->dst.h, self->dst.x, self->dst.y, self->mode.hdisplay,
-      self->mode.vdisplay, self->plane_can_scale ? ", scaled" : "",
-      self->layout_needs_copy ?
+  GST_INFO_OBJECT (out->element,
+      "frames %dx%d+%d+%d -> %dx%d+%d+%d on %ux%u%s%s", out->src.w, out->src.h,
+      out->src.x, out->src.y, out->dst.w, out->dst.h, out->dst.x, out->dst.y,
+      out->mode.hdisplay, out->mode.vdisplay,
+      out->plane_can_scale ? ", scaled" : "",
+      out->layout_needs_copy ?
       ", copied: the plane can neither scale nor be positioned" : "");
+}
+
+/* Where frames go, from render rectangle @area (w == 0: the whole CRTC)
+ * and what the plane can do. */
+void
+gst_kms_output_update_layout (GstKmsOutput * out,
+    const GstVideoRectangle * area)
+{
+  out->area = *area;
+  kms_layout (out);
+}
+
+/* The frame of @buf and the part of it shown: the rectangle of its
+ * GstVideoCropMeta, as kmssink shows it (clamped to the frame), else the
+ * caps' size; the frame's size is its GstVideoMeta's (a crop upstream,
+ * videocrop, leaves the frame whole and the caps at the cropped size). A new
+ * layout when they are not those of the buffer before. */
+void
+gst_kms_output_set_buffer (GstKmsOutput * out, GstBuffer * buf)
+{
+  GstVideoMeta *vmeta = gst_buffer_get_video_meta (buf);
+  GstVideoCropMeta *cmeta = gst_buffer_get_video_crop_meta (buf);
+  gint w = vmeta ? (gint) vmeta->width : GST_VIDEO_INFO_WIDTH (&out->vinfo);
+  gint h = vmeta ? (gint) vmeta->height : GST_VIDEO_INFO_HEIGHT (&out->vinfo);
+  GstVideoRectangle crop = { 0, 0, MIN (w, GST_VIDEO_INFO_WIDTH (&out->vinfo)),
+    MIN (h, GST_VIDEO_INFO_HEIGHT (&out->vinfo))
+  };
+
+  if (cmeta && cmeta->x < (guint) w && cmeta->y < (guint) h
+      && cmeta->width > 0 && cmeta->height > 0) {
+    crop.x = cmeta->x;
+    crop.y = cmeta->y;
+    crop.w = MIN (cmeta->width, (guint) (w - crop.x));
+    crop.h = MIN (cmeta->height, (guint) (h - crop.y));
+  }
+  if (w == out->frame_width && h == out->frame_height && crop.x == out->crop.x
+      && crop.y == out->crop.y && crop.w == out->crop.w
+      && crop.h == out->crop.h)
+    return;
+
+  GST_DEBUG_OBJECT (out->element, "frames %dx%d, showing %dx%d+%d+%d of them",
+      w, h, crop.w, crop.h, crop.x, crop.y);
+  out->frame_width = w;
+  out->frame_height = h;
+  out->crop = crop;
+  kms_layout (out);
 }
 
 /* After the driver refused to show a frame at @src -> @dst: when it was
  * scaling or placing the plane off full screen that it refused, stops it.
  * TRUE when the layout changed, so the frame is worth another try. */
 gboolean
-gst_kms_learn_from_refusal (GstDmaHeapSink * self,
+gst_kms_output_learn_from_refusal (GstKmsOutput * out, GstKmsDevice * dev,
     const GstVideoRectangle * src, const GstVideoRectangle * dst)
 {
-  if (self->plane_can_scale && (src->w != dst->w || src->h != dst->h)) {
+  if (out->plane_can_scale && (src->w != dst->w || src->h != dst->h)) {
     /* What kmssink fails on: tell by trying, then stop scaling. */
-    GST_INFO_OBJECT (self, "plane %u cannot scale: showing frames 1:1",
-        self->planes[self->plane].id);
-    self->plane_can_scale = FALSE;
-    gst_kms_update_layout (self);
+    GST_INFO_OBJECT (out->element, "plane %u cannot scale: showing frames 1:1",
+        dev->planes[out->plane].id);
+    out->plane_can_scale = FALSE;
+    kms_layout (out);
     return TRUE;
   }
-  if (!self->plane_fullscreen_only && !gst_kms_rect_is_fullscreen (self, dst)) {
-    GST_INFO_OBJECT (self, "plane %u must cover the CRTC",
-        self->planes[self->plane].id);
-    self->plane_fullscreen_only = TRUE;
-    gst_kms_update_layout (self);
+  if (!out->plane_fullscreen_only && !gst_kms_output_is_fullscreen (out, dst)) {
+    GST_INFO_OBJECT (out->element, "plane %u must cover the CRTC",
+        dev->planes[out->plane].id);
+    out->plane_fullscreen_only = TRUE;
+    kms_layout (out);
     return TRUE;
   }
 

@@ -20,6 +20,9 @@
  *  - buffers that are not dma-bufs (identity drop-allocation=true) and
  *    dma-bufs the display cannot import (memfds): copied, counted, shown;
  *  - a render rectangle on that plane: the frame cropped into it (copied);
+ *  - a GstVideoCropMeta (videocrop in front): the crop rectangle on screen,
+ *    centred (copied); and (--only crop-plane, vkms) on an overlay, the
+ *    frame imported whole with the crop as the plane's source rectangle;
  *  - caps changing mid-stream: a new mode and pool, still zero copies;
  *    and (--only bounded, vkms) both ways on a carveout too small for two
  *    pools: the old buffers given back at the change;
@@ -2701,6 +2704,225 @@ test_plane_switch (void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* GstVideoCropMeta                                                          */
+
+/* videocrop, when downstream's ALLOCATION answer lists GstVideoCropMeta (and
+ * GstVideoMeta), leaves the frame whole and adds the meta: the sink gets
+ * the 320x240 frame with the caps of the crop, 200x150. */
+#define CROP_PIPELINE "videotestsrc pattern=smpte is-live=true num-buffers=30 " \
+  "! video/x-raw,format=BGRx,width=320,height=240,framerate=10/1 ! " \
+  "dmaheapalloc ! videocrop left=40 right=80 top=30 bottom=60 ! "
+#define CROP_X 40
+#define CROP_Y 30
+#define CROP_W 200
+#define CROP_H 150
+
+typedef struct
+{
+  Shot shot;
+  gboolean has_meta;            /* the last frame had a crop meta */
+  GstVideoRectangle meta;       /* its rectangle */
+  gint frame_w, frame_h;        /* its GstVideoMeta's size */
+} CropShot;
+
+/* What the sink was given: the crop meta of its last sample. */
+static void
+read_crop_meta (GstElement * sink, CropShot * cs)
+{
+  GstSample *sample = NULL;
+  GstBuffer *buf;
+  GstVideoCropMeta *crop;
+  GstVideoMeta *vmeta;
+
+  g_object_get (sink, "last-sample", &sample, NULL);
+  if (!sample)
+    return;
+  buf = gst_sample_get_buffer (sample);
+  crop = buf ? gst_buffer_get_video_crop_meta (buf) : NULL;
+  vmeta = buf ? gst_buffer_get_video_meta (buf) : NULL;
+  cs->has_meta = crop != NULL;
+  if (crop) {
+    cs->meta.x = crop->x;
+    cs->meta.y = crop->y;
+    cs->meta.w = crop->width;
+    cs->meta.h = crop->height;
+  }
+  if (vmeta) {
+    cs->frame_w = vmeta->width;
+    cs->frame_h = vmeta->height;
+  }
+  gst_sample_unref (sample);
+}
+
+static void
+take_shot_and_crop_meta (GstElement * sink, gpointer data)
+{
+  CropShot *cs = data;
+
+  take_shot (sink, &cs->shot);
+  read_crop_meta (sink, cs);
+}
+
+static void
+check_crop_meta_given (CropShot * cs)
+{
+  note ("  the sink's last frame: %s %dx%d+%d+%d of a %dx%d frame",
+      cs->has_meta ? "crop meta" : "no crop meta", cs->meta.w, cs->meta.h,
+      cs->meta.x, cs->meta.y, cs->frame_w, cs->frame_h);
+  CHECK (cs->has_meta && cs->meta.x == CROP_X && cs->meta.y == CROP_Y
+      && cs->meta.w == CROP_W && cs->meta.h == CROP_H && cs->frame_w == 320
+      && cs->frame_h == 240, "the sink was given the whole 320x240 frame "
+      "and a GstVideoCropMeta of 200x150+40+30 (its ALLOCATION answer lists "
+      "the meta)", "%s %dx%d+%d+%d, frame %dx%d", cs->has_meta ? "crop meta" :
+      "no crop meta", cs->meta.w, cs->meta.h, cs->meta.x, cs->meta.y,
+      cs->frame_w, cs->frame_h);
+}
+
+/* On cirrus (a plane that can neither scale nor be positioned): the crop
+ * rectangle copied into the middle of the screen, pixel for pixel what
+ * videocrop itself makes of the frame (to appsink, which lists no meta:
+ * videocrop copies). */
+static void
+test_crop_meta (void)
+{
+  Resources before = resources_now ();
+  CropShot cs = { {"crop-meta",}, };
+  Image expected = { 0, };
+  Stats st = { 0, };
+  GError *err;
+
+  note ("%s: 200x150+40+30 of 320x240 SMPTE bars, as a crop meta",
+      cs.shot.name);
+  err = run_pipeline (CROP_PIPELINE "dmaheapsink name=sink sync=false", &st,
+      5, take_shot_and_crop_meta, &cs, NULL);
+
+  CHECK (err == NULL, "the pipeline ran to EOS", "%s", err->message);
+  CHECK (st.frames_shown >= 30, "all 30 frames shown", "%" G_GUINT64_FORMAT
+      " frames shown", st.frames_shown);
+  check_crop_meta_given (&cs);
+  CHECK (image_from_launch ("videotestsrc pattern=smpte num-buffers=1 ! "
+          "video/x-raw,format=BGRx,width=320,height=240 ! videocrop left=40 "
+          "right=80 top=30 bottom=60 ! videoconvert ! video/x-raw,format=RGB "
+          "! appsink name=out", &expected), "the source frame cropped "
+      "(videocrop to RGB)", "could not render it");
+  check_image_on_screen ("the screen shows the crop rectangle, centred, "
+      "pixel for pixel", &cs.shot, &expected, CENTRED, CENTRED, NULL);
+
+  image_clear (&expected);
+  image_clear (&cs.shot.screen);
+  g_clear_error (&err);
+  stats_clear (&st);
+  check_nothing_left (&before);
+}
+
+/* On vkms' overlay (it can be positioned, not scaled): the imported frame,
+ * whole, scanned out from the crop rectangle, as the plane's SRC_X/Y/W/H
+ * say (read back at EOS, the last frame on screen). */
+static void
+crop_on_plane (gboolean atomic)
+{
+  gchar *vkms = vkms_card (), *desc;
+  guint64 src[4] = { 0, };
+  const gchar *names[4] = { "SRC_X", "SRC_Y", "SRC_W", "SRC_H" };
+  guint32 overlay, fb = 0;
+  gint fb_w = 0, fb_h = 0, fd, i;
+  GstElement *pipe, *sink;
+  CropShot cs = { {NULL,}, };
+  Resources before;
+  Stats st = { 0, };
+  GstBus *bus;
+
+  if (!vkms)
+    return;
+  fd = open (vkms, O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    drmDropMaster (fd);
+    /* SRC_X and the like are atomic properties */
+    drmSetClientCap (fd, DRM_CLIENT_CAP_ATOMIC, 1);
+  }
+  overlay = fd >= 0 ? overlay_plane (fd) : 0;
+  CHECK (overlay, "an overlay plane on vkms", "none: is vkms loaded with "
+      "enable_overlay=1?");
+  if (!overlay) {
+    if (fd >= 0)
+      close (fd);
+    g_free (vkms);
+    return;
+  }
+  before = resources_now ();
+  current_part = atomic ? "atomic" : "legacy";
+  desc = g_strdup_printf (CROP_PIPELINE "dmaheapsink name=sink device=%s "
+      "atomic=%s plane-id=%u force-modesetting=true can-scale=false "
+      "sync=false", vkms, atomic ? "true" : "false", overlay);
+  note ("crop-plane: 200x150+40+30 of 320x240 as a crop meta, overlay %u "
+      "(%s API)", overlay, current_part);
+  note ("  %s", desc);
+  pipe = gst_parse_launch (desc, NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+
+  if (check_ran_to_eos (bus)) {
+    drmModeFBPtr f;
+
+    for (i = 0; i < 4; i++)
+      object_property (fd, overlay, DRM_MODE_OBJECT_PLANE, names[i], &src[i]);
+    fb = plane_fb (fd, overlay);
+    f = fb && fb != G_MAXUINT32 ? drmModeGetFB (fd, fb) : NULL;
+    if (f) {
+      fb_w = f->width;
+      fb_h = f->height;
+      /* GETFB gives root a handle: it would keep the buffer alive */
+      if (f->handle)
+        drmCloseBufferHandle (fd, f->handle);
+      drmModeFreeFB (f);
+    }
+    read_crop_meta (sink, &cs);
+  }
+  get_stats (sink, &st);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  note ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT "; at EOS overlay fb %u (%dx%d), SRC %"
+      G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT "+%"
+      G_GUINT64_FORMAT, st.frames_shown, st.imports, st.copies, fb, fb_w,
+      fb_h, src[2] >> 16, src[3] >> 16, src[0] >> 16, src[1] >> 16);
+
+  CHECK (st.frames_shown >= 30, "all 30 frames shown", "shown %"
+      G_GUINT64_FORMAT, st.frames_shown);
+  check_crop_meta_given (&cs);
+  CHECK (st.copies == 0 && st.imports > 0, "the heap buffers imported, "
+      "zero copies", "imports %" G_GUINT64_FORMAT ", copies %"
+      G_GUINT64_FORMAT, st.imports, st.copies);
+  CHECK (fb_w == 320 && fb_h == 240, "the overlay scans out the whole "
+      "320x240 frame", "fb %u is %dx%d", fb, fb_w, fb_h);
+  CHECK (src[0] == (CROP_X << 16) && src[1] == (CROP_Y << 16)
+      && src[2] == (CROP_W << 16) && src[3] == (CROP_H << 16),
+      "the overlay's source rectangle is the crop, 200x150+40+30",
+      "SRC %" G_GUINT64_FORMAT "x%" G_GUINT64_FORMAT "+%" G_GUINT64_FORMAT
+      "+%" G_GUINT64_FORMAT " (16.16: %" G_GUINT64_FORMAT ", %"
+      G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT ")",
+      src[2] >> 16, src[3] >> 16, src[0] >> 16, src[1] >> 16, src[2], src[3],
+      src[0], src[1]);
+
+  stats_clear (&st);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+  g_free (vkms);
+  check_nothing_left (&before);
+  current_part = NULL;
+  close (fd);
+}
+
+static void
+test_crop_plane (void)
+{
+  crop_on_plane (TRUE);
+  crop_on_plane (FALSE);
+}
+
+/* ------------------------------------------------------------------------ */
 
 typedef struct
 {
@@ -2719,6 +2941,7 @@ static const DisplayCheck display_checks[] = {
   {"system", test_system_memory_copied},
   {"memfd", test_unimportable_copied},
   {"rectangle", test_render_rectangle},
+  {"crop", test_crop_meta},
   {"renegotiate", test_renegotiation},
   {"heap-system", test_heap_system},
   {"vivid", test_v4l2_zero_copy},
@@ -2734,6 +2957,8 @@ static const DisplayCheck display_checks[] = {
   /* vkms with an overlay plane, the same boot */
   {"legacy-larger", test_legacy_larger_mode, TRUE},
   {"plane-switch", test_plane_switch, TRUE},
+  /* vkms with an overlay plane, the same boot */
+  {"crop-plane", test_crop_plane, TRUE},
 };
 
 int

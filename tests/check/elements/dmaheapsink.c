@@ -576,7 +576,8 @@ GST_END_TEST;
 
 /* Upstream that allocates itself (need-pool FALSE) is still told that the
  * sink holds two buffers (the frame on screen and the next), as GStreamer's
- * video sinks do; with need-pool TRUE the entry comes with a pool. */
+ * video sinks do; with need-pool TRUE the entry comes with a pool. The
+ * sink takes GstVideoMeta and GstVideoCropMeta. */
 GST_START_TEST (test_allocation_min_buffers)
 {
   GstElement *sink = gst_element_factory_make ("dmaheapsink", NULL);
@@ -596,6 +597,9 @@ GST_START_TEST (test_allocation_min_buffers)
   fail_unless_equals_int (max, 0);
   fail_unless (gst_query_find_allocation_meta (query, GST_VIDEO_META_API_TYPE,
           NULL));
+  /* a crop upstream (videocrop) then leaves the frame whole */
+  fail_unless (gst_query_find_allocation_meta (query,
+          GST_VIDEO_CROP_META_API_TYPE, NULL));
 
   gst_query_unref (query);
   gst_caps_unref (caps);
