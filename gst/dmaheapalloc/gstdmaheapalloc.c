@@ -142,37 +142,6 @@ G_DEFINE_TYPE_WITH_CODE (GstDmaHeapAlloc, gst_dma_heap_alloc,
 GST_ELEMENT_REGISTER_DEFINE (dmaheapalloc, "dmaheapalloc", GST_RANK_NONE,
     GST_TYPE_DMA_HEAP_ALLOC);
 
-/* Posts @error as an element error whose type follows what failed. */
-static void
-post_heap_error (GstDmaHeapAlloc * self, const GError * error)
-{
-  GQuark domain = GST_RESOURCE_ERROR;
-  gint code = GST_RESOURCE_ERROR_FAILED;
-
-  if (error->domain == GST_RESOURCE_ERROR) {
-    code = error->code;
-  } else if (error->domain == GST_DMA_HEAP_ERROR) {
-    switch (error->code) {
-      case GST_DMA_HEAP_ERROR_PERMISSION:
-        code = GST_RESOURCE_ERROR_OPEN_READ_WRITE;
-        break;
-      case GST_DMA_HEAP_ERROR_NO_HEAPS:
-      case GST_DMA_HEAP_ERROR_NOT_FOUND:
-      case GST_DMA_HEAP_ERROR_NO_MATCH:
-        code = GST_RESOURCE_ERROR_NOT_FOUND;
-        break;
-      case GST_DMA_HEAP_ERROR_INVALID_RULES:
-        domain = GST_LIBRARY_ERROR;
-        code = GST_LIBRARY_ERROR_SETTINGS;
-        break;
-      default:
-        break;
-    }
-  }
-  gst_element_message_full (GST_ELEMENT (self), GST_MESSAGE_ERROR, domain,
-      code, g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
-}
-
 static void
 reset_streaming (GstDmaHeapAlloc * self)
 {
@@ -314,7 +283,7 @@ select_heap (GstDmaHeapAlloc * self, GstCaps * caps,
   /* ERRORS */
 failed:
   {
-    post_heap_error (self, error);
+    gst_dma_heap_alloc_settings_post_error (GST_ELEMENT (self), error);
     g_error_free (error);
     return NULL;
   }
@@ -346,7 +315,7 @@ make_pool (GstDmaHeapAlloc * self, GstCaps * caps, const GstVideoInfo * info,
       gst_dma_heap_alloc_settings_get_memory_per_plane (&self->settings),
       allocator, &error);
   if (!pool) {
-    post_heap_error (self, error);
+    gst_dma_heap_alloc_settings_post_error (GST_ELEMENT (self), error);
     g_error_free (error);
     return NULL;
   }
@@ -492,7 +461,6 @@ activate_failed:
 static gboolean
 buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
 {
-  GstVideoMeta *meta;
   guint i, n = gst_buffer_n_memory (buffer);
 
   if (n == 0)
@@ -511,19 +479,12 @@ buffer_is_passable (GstDmaHeapAlloc * self, GstBuffer * buffer)
     }
   }
 
-  /* Downstream without GstVideoMeta reads the default layout. */
-  meta = gst_buffer_get_video_meta (buffer);
-  if (meta && !self->downstream.video_meta) {
-    for (i = 0; i < meta->n_planes; i++) {
-      if (meta->stride[i] != GST_VIDEO_INFO_PLANE_STRIDE (&self->info, i) ||
-          meta->offset[i] != GST_VIDEO_INFO_PLANE_OFFSET (&self->info, i)) {
-        GST_LOG_OBJECT (self, "plane %u layout differs from the default and "
-            "downstream has no GstVideoMeta", i);
-        return FALSE;
-      }
-    }
+  if (!gst_dma_heap_alloc_downstream_reads_layout (&self->downstream,
+          buffer, &self->info)) {
+    GST_LOG_OBJECT (self, "a layout other than the default, and downstream "
+        "has no GstVideoMeta");
+    return FALSE;
   }
-
   return TRUE;
 }
 
@@ -721,7 +682,7 @@ gst_dma_heap_alloc_change_state (GstElement * element,
 
   if (transition == GST_STATE_CHANGE_NULL_TO_READY &&
       !gst_dma_heap_alloc_settings_check (&self->settings, &error)) {
-    post_heap_error (self, error);
+    gst_dma_heap_alloc_settings_post_error (GST_ELEMENT (self), error);
     g_error_free (error);
     return GST_STATE_CHANGE_FAILURE;
   }

@@ -127,3 +127,22 @@ gst_dma_heap_alloc_downstream_ask_without_pool (GstPad * pad,
 
   return GST_PAD_PROBE_HANDLED;
 }
+
+/* Whether downstream, as it answered, reads @buffer's planes where they
+ * are: one without GstVideoMeta reads the default layout of @info. */
+gboolean
+gst_dma_heap_alloc_downstream_reads_layout (const GstDmaHeapAllocDownstream *
+    answer, GstBuffer * buffer, const GstVideoInfo * info)
+{
+  GstVideoMeta *meta = gst_buffer_get_video_meta (buffer);
+  guint i;
+
+  if (!meta || answer->video_meta)
+    return TRUE;
+  for (i = 0; i < meta->n_planes; i++) {
+    if (meta->stride[i] != GST_VIDEO_INFO_PLANE_STRIDE (info, i) ||
+        meta->offset[i] != GST_VIDEO_INFO_PLANE_OFFSET (info, i))
+      return FALSE;
+  }
+  return TRUE;
+}

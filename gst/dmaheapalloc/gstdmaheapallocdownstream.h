@@ -10,6 +10,7 @@
 #pragma once
 
 #include <gst/gst.h>
+#include <gst/video/video.h>
 
 G_BEGIN_DECLS
 
@@ -33,6 +34,9 @@ void gst_dma_heap_alloc_downstream_init (GstDmaHeapAllocDownstream * answer,
     GstQuery * query);
 void gst_dma_heap_alloc_downstream_clear (GstDmaHeapAllocDownstream *
     answer);
+gboolean gst_dma_heap_alloc_downstream_reads_layout (const
+    GstDmaHeapAllocDownstream * answer, GstBuffer * buffer,
+    const GstVideoInfo * info);
 gboolean gst_dma_heap_alloc_downstream_equal (const GstDmaHeapAllocDownstream
     * a, const GstDmaHeapAllocDownstream * b);
 

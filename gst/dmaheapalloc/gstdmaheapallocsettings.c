@@ -218,3 +218,40 @@ gst_dma_heap_alloc_settings_passable_heap (GstDmaHeapAllocSettings *
 
   return heap;
 }
+
+/* Posts @error, from a choice or the heap it names, as an element error
+ * whose type follows what failed (a heap a device cannot use, or rules that
+ * do not parse: the settings). */
+void
+gst_dma_heap_alloc_settings_post_error (GstElement * element,
+    const GError * error)
+{
+  GQuark domain = GST_RESOURCE_ERROR;
+  gint code = GST_RESOURCE_ERROR_FAILED;
+
+  if (error->domain == GST_RESOURCE_ERROR) {
+    code = error->code;
+  } else if (error->domain == GST_DMA_HEAP_ERROR) {
+    switch (error->code) {
+      case GST_DMA_HEAP_ERROR_PERMISSION:
+        code = GST_RESOURCE_ERROR_OPEN_READ_WRITE;
+        break;
+      case GST_DMA_HEAP_ERROR_NO_HEAPS:
+      case GST_DMA_HEAP_ERROR_NOT_FOUND:
+      case GST_DMA_HEAP_ERROR_NO_MATCH:
+        code = GST_RESOURCE_ERROR_NOT_FOUND;
+        break;
+      case GST_DMA_HEAP_ERROR_UNSUITABLE:
+        code = GST_RESOURCE_ERROR_SETTINGS;
+        break;
+      case GST_DMA_HEAP_ERROR_INVALID_RULES:
+        domain = GST_LIBRARY_ERROR;
+        code = GST_LIBRARY_ERROR_SETTINGS;
+        break;
+      default:
+        break;
+    }
+  }
+  gst_element_message_full (element, GST_MESSAGE_ERROR, domain,
+      code, g_strdup (error->message), NULL, __FILE__, GST_FUNCTION, __LINE__);
+}

@@ -58,6 +58,8 @@ GstDmaHeapChoice *gst_dma_heap_alloc_settings_choose (GstDmaHeapAllocSettings
     * settings, GstCaps * caps, const gchar * downstream_heap,
     const gchar * producer, const gchar * consumer, gsize frame_size,
     gboolean * by_name, GError ** error);
+void gst_dma_heap_alloc_settings_post_error (GstElement * element,
+    const GError * error);
 gchar *gst_dma_heap_alloc_settings_passable_heap (GstDmaHeapAllocSettings *
     settings, GstCaps * caps);
 
