@@ -24,11 +24,17 @@
  * `stats` property tells which happened how often.
  *
  * The heap is the `heap` property, or with `heap=auto` (the default): the
- * first rule of `heap-rules` whose caps contain the stream's caps; else the
- * heap of the pool or allocator downstream proposes, when it is a heap;
- * else the default heap (a cached, non-contiguous heap such as `system`).
- * That choice is then offered to the `select-heap` signal, whose handler may
- * name another heap.
+ * first rule of `heap-rules` whose caps contain the stream's caps; else one
+ * that every device touching the frame can use: the V4L2 element upstream
+ * that writes into the buffers (io-mode or capture-io-mode dmabuf-import)
+ * and the display downstream (a `device` naming a DRM node), by what the
+ * kernel says of each (no IOMMU: contiguous memory); else the heap of the
+ * pool or allocator downstream proposes, when it is a heap; else the
+ * default heap (a cached, non-contiguous heap such as `system`). That
+ * choice is then offered to the `select-heap` signal, whose handler may
+ * name another heap. A `heap` or rule the V4L2 producer cannot use is an
+ * error before any frame flows, naming the device, its need and the heap
+ * to ask for.
  *
  * `heap-rules` is a list of `CAPS:HEAP` separated by `;`; the heap name is
  * what follows the last `:` of a rule, so caps may hold commas and
@@ -46,8 +52,9 @@
  * gst-launch-1.0 videotestsrc num-buffers=100 ! dmaheapalloc ! fakesink
  * ]| videotestsrc draws into heap buffers: no copies.
  * |[
- * gst-launch-1.0 v4l2src io-mode=dmabuf-import ! dmaheapalloc heap=system ! kmssink
- * ]| The camera writes into heap buffers that kmssink imports.
+ * gst-launch-1.0 v4l2src io-mode=dmabuf-import ! dmaheapalloc ! kmssink
+ * ]| The camera writes into heap buffers that kmssink imports, from a heap
+ * the camera can use (contiguous when it has no IOMMU).
  * |[
  * gst-launch-1.0 videotestsrc ! video/x-raw,format=NV12 ! \
  *     dmaheapalloc heap-rules="video/x-raw,format=NV12:contiguous;ANY:system" ! \
@@ -842,7 +849,8 @@ gst_dma_heap_alloc_class_init (GstDmaHeapAllocClass * klass)
   properties[PROP_HEAP] = g_param_spec_string ("heap", "Heap",
       "Name of the dma-buf heap to allocate from (a file in /dev/dma_heap, "
       "e.g. system, linux,cma), or 'auto': the first matching heap-rules "
-      "rule, else the heap downstream proposes, else the default heap "
+      "rule, else one the V4L2 producer upstream and the display downstream "
+      "can use, else the heap downstream proposes, else the default heap "
       "(cached, non-contiguous), which the select-heap signal may change",
       DEFAULT_HEAP,
       G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_READY);
