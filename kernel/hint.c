@@ -17,7 +17,11 @@
  * devices, what a heap choice in userspace needs to know, read from the
  * kernel's own struct device: iommu (1 when it has an IOMMU group),
  * dma_mask_bits (of its streaming DMA mask, else its coherent one; 0 when
- * it has none), coherent (dev_is_dma_coherent()) and hint (as above).
+ * it has none), coherent (dev_is_dma_coherent()), dma (0 when the device
+ * touches imported buffers only through a kernel mapping: every V4L2
+ * streaming node it has imports through videobuf2-vmalloc) and hint (as
+ * above; a device with dma 0 gets the system heap: placement does not
+ * matter to it).
  *
  * Every answer is computed when read, so it follows IOMMU groups and DMA
  * masks that drivers set after the device appeared.
@@ -28,12 +32,15 @@
 #include <linux/dma-mapping.h>
 #include <linux/kobject.h>
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/notifier.h>
 #include <linux/pci.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
 #include <linux/sysfs.h>
+#include <media/v4l2-dev.h>
+#include <media/videobuf2-core.h>
 
 #include "compat.h"
 #include "fault.h"
@@ -58,6 +65,52 @@ static struct kobject *dhe_devices_kobj;
 static LIST_HEAD(dhe_hint_list);
 static DEFINE_MUTEX(dhe_hint_lock);
 
+struct dhe_v4l2_walk {
+	const struct vb2_mem_ops *vmalloc_ops;
+	unsigned int vmalloc_nodes;
+};
+
+/* Stops the walk (returns 1) at a node that may map buffers for DMA. */
+static int dhe_v4l2_node_dma(struct device *child, void *data)
+{
+	struct dhe_v4l2_walk *walk = data;
+	struct video_device *vdev;
+
+	if (!child->class || strcmp(child->class->name, "video4linux"))
+		return 0;
+	vdev = container_of(child, struct video_device, dev);
+	if (!(vdev->device_caps & V4L2_CAP_STREAMING))
+		return 0;	/* radio, read/write only: imports nothing */
+	/* m2m nodes keep their queues per open file: not known, so DMA */
+	if (!vdev->queue || !walk->vmalloc_ops ||
+	    vdev->queue->mem_ops != walk->vmalloc_ops)
+		return 1;
+	walk->vmalloc_nodes++;
+	return 0;
+}
+
+/*
+ * Whether the device may map buffers for DMA: true unless it has V4L2
+ * streaming nodes and every one of them imports through videobuf2-vmalloc
+ * (vivid's default allocator, uvcvideo-like drivers), which reads and
+ * writes dma-bufs through a kernel vmap, so where the pages lie does not
+ * matter. Anything not known is DMA. videobuf2-vmalloc is looked up by
+ * name, not linked: a kernel without it loaded has no such node.
+ */
+static bool dhe_device_does_dma(struct device *dev)
+{
+	struct dhe_v4l2_walk walk = {
+		.vmalloc_ops = __symbol_get("vb2_vmalloc_memops"),
+	};
+	bool dma;
+
+	dma = device_for_each_child(dev, &walk, dhe_v4l2_node_dma) ||
+	      !walk.vmalloc_nodes;
+	if (walk.vmalloc_ops)
+		symbol_put(vb2_vmalloc_memops);
+	return dma;
+}
+
 /*
  * By what the heaps are (their query flags), never by their names: the
  * first scattered, cached heap for a device behind an IOMMU; the first
@@ -71,7 +124,7 @@ static struct dma_heap_ext *dhe_hint_for_device(struct device *dev)
 	struct dma_heap_ext *heap = NULL;
 	u64 mask;
 
-	if (!dev->iommu_group) {
+	if (!dev->iommu_group && dhe_device_does_dma(dev)) {
 		mask = dev->dma_mask ? *dev->dma_mask : dev->coherent_dma_mask;
 		if (!mask || mask >= DMA_BIT_MASK(64))
 			heap = dhe_heap_find_by_flags(contig, 0);
@@ -125,6 +178,13 @@ static ssize_t coherent_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  dev_is_dma_coherent(dhe_facts_dev(kobj)) ? 1 : 0);
 }
 
+static ssize_t dma_show(struct kobject *kobj, struct kobj_attribute *attr,
+			char *buf)
+{
+	return sysfs_emit(buf, "%d\n",
+			  dhe_device_does_dma(dhe_facts_dev(kobj)) ? 1 : 0);
+}
+
 static ssize_t hint_show(struct kobject *kobj, struct kobj_attribute *attr,
 			 char *buf)
 {
@@ -139,12 +199,14 @@ static ssize_t hint_show(struct kobject *kobj, struct kobj_attribute *attr,
 static struct kobj_attribute dhe_iommu_attr = __ATTR_RO(iommu);
 static struct kobj_attribute dhe_dma_mask_bits_attr = __ATTR_RO(dma_mask_bits);
 static struct kobj_attribute dhe_coherent_attr = __ATTR_RO(coherent);
+static struct kobj_attribute dhe_dma_attr = __ATTR_RO(dma);
 static struct kobj_attribute dhe_hint_attr = __ATTR_RO(hint);
 
 static struct attribute *dhe_facts_attrs[] = {
 	&dhe_iommu_attr.attr,
 	&dhe_dma_mask_bits_attr.attr,
 	&dhe_coherent_attr.attr,
+	&dhe_dma_attr.attr,
 	&dhe_hint_attr.attr,
 	NULL,
 };

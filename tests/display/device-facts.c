@@ -36,9 +36,10 @@ main (int argc, char **argv)
   }
   gst_dma_heap_device_get_needs (device, &why);
   g_print ("name=%s\ndriver=%s\niommu=%d\ndma_mask_bits=%u\ncoherent=%d\n"
-      "hint=%s\nsource=%s\nneeds=%s\n", device->name,
+      "dma=%d\nhint=%s\nsource=%s\nneeds=%s\n", device->name,
       GST_STR_NULL (device->driver), device->has_iommu,
-      device->dma_mask_bits, device->coherent, GST_STR_NULL (device->hint),
+      device->dma_mask_bits, device->coherent, device->dma,
+      GST_STR_NULL (device->hint),
       device->from_kernel ? "kernel" : "sysfs", why);
   g_free (why);
   gst_dma_heap_device_free (device);

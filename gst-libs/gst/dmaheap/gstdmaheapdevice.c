@@ -19,14 +19,17 @@
  * - with this project's kernel module loaded, from
  *   /sys/kernel/dma_heap_ext/devices/<bus>:<device>/, which the module fills
  *   from the kernel's own `struct device` of every PCI and platform device:
- *   `iommu` (0 or 1), `dma_mask_bits`, `coherent` (0 or 1) and `hint` (the
- *   heap of ours that suits the device);
+ *   `iommu` (0 or 1), `dma_mask_bits`, `coherent` (0 or 1), `dma` (0 when
+ *   the device reads and writes imported buffers through a kernel mapping
+ *   only: every V4L2 streaming node of it uses videobuf2-vmalloc) and
+ *   `hint` (the heap of ours that suits the device);
  * - without it, from sysfs alone: an `iommu_group` link in the device's
  *   directory, PCI's `dma_mask_bits`; coherence is then unknown.
  *
  * From these, gst_dma_heap_device_get_needs() says what the device needs of
  * a heap (a device without an IOMMU: physically contiguous memory; one that
- * is also limited to 32-bit DMA: below 4 GiB) and
+ * is also limited to 32-bit DMA: below 4 GiB; one that does no DMA on the
+ * buffers: nothing) and
  * gst_dma_heap_device_can_use() whether a given heap meets it, with the
  * reason in words.
  */
@@ -178,7 +181,7 @@ facts_from_kernel (GstDmaHeapDevice * device)
   gchar *dir = g_build_filename (gst_dma_heap_sysfs_dir (), "kernel",
       "dma_heap_ext", "devices", device->name, NULL);
   gchar *path, *hint;
-  guint iommu, bits, coherent;
+  guint iommu, bits, coherent, dma;
   gboolean ok;
 
   ok = read_uint (dir, "iommu", &iommu) &&
@@ -188,6 +191,10 @@ facts_from_kernel (GstDmaHeapDevice * device)
     device->has_iommu = iommu != 0;
     device->dma_mask_bits = bits;
     device->coherent = coherent != 0;
+    /* modules before the dma fact: a device is assumed to do DMA */
+    if (!read_uint (dir, "dma", &dma))
+      dma = 1;
+    device->dma = dma != 0;
     path = g_build_filename (dir, "hint", NULL);
     hint = gst_dma_heap_read_sysfs_line (path);
     device->hint = existing_heap (hint, path);
@@ -214,6 +221,7 @@ facts_from_sysfs (GstDmaHeapDevice * device, const gchar * devdir)
   if (!read_uint (devdir, "dma_mask_bits", &device->dma_mask_bits))
     device->dma_mask_bits = 0;
   device->coherent = -1;
+  device->dma = TRUE;
 
   /* the module's older interface: a hint alone */
   path = g_strdup_printf ("%s/kernel/dma_heap_ext/hints/%s",
@@ -267,9 +275,10 @@ gst_dma_heap_device_new (const gchar * device_node_path, GError ** error)
   }
   g_free (devdir);
 
-  GST_DEBUG ("%s: %s, iommu %d, dma mask %u bits, coherent %d, hint %s (%s)",
-      device->node, device->name, device->has_iommu, device->dma_mask_bits,
-      device->coherent, GST_STR_NULL (device->hint),
+  GST_DEBUG ("%s: %s, iommu %d, dma mask %u bits, coherent %d, dma %d, "
+      "hint %s (%s)", device->node, device->name, device->has_iommu,
+      device->dma_mask_bits, device->coherent, device->dma,
+      GST_STR_NULL (device->hint),
       device->from_kernel ? "kernel module" : "sysfs");
   return device;
 }
@@ -349,6 +358,12 @@ gst_dma_heap_device_get_needs (const GstDmaHeapDevice * device, gchar ** why)
 
   g_return_val_if_fail (device != NULL, GST_DMA_HEAP_NEED_NONE);
 
+  if (!device->dma) {
+    if (why)
+      *why = g_strdup ("no DMA on the buffers (a kernel mapping, "
+          "videobuf2-vmalloc): any memory");
+    return needs;
+  }
   if (!device->has_iommu) {
     needs |= GST_DMA_HEAP_NEED_CONTIGUOUS;
     if (device->dma_mask_bits > 0 && device->dma_mask_bits <= 32)

@@ -28,6 +28,10 @@ G_BEGIN_DECLS
  *   (/sys/kernel/dma_heap_ext/devices), which reads them from the kernel's
  *   own `struct device`; %FALSE when they are read from sysfs alone (its
  *   iommu_group link, PCI's dma_mask_bits), where coherence is unknown
+ * @dma: %FALSE when the kernel module says the device touches imported
+ *   buffers only through a kernel mapping (all its V4L2 streaming nodes use
+ *   videobuf2-vmalloc), so where the memory lies does not matter to it;
+ *   %TRUE otherwise, and always without the module
  *
  * What a heap choice needs to know about a device that reads or writes the
  * buffers (a decoder, a camera, a display, an encoder).
@@ -42,6 +46,7 @@ typedef struct
   gint coherent;
   gchar *hint;
   gboolean from_kernel;
+  gboolean dma;
 } GstDmaHeapDevice;
 
 GST_DMA_HEAP_API

@@ -584,6 +584,23 @@ GST_START_TEST (test_device_facts)
       strstr (why, "system is not physically contiguous"), "%s", why);
   g_free (why);
 
+  /* the module says vivid does no DMA on the buffers (videobuf2-vmalloc):
+   * any heap suits it, the system heap too */
+  fail_unless (vivid->dma);
+  p = g_build_filename (root, "kernel/dma_heap_ext/devices/platform:vivid.0/"
+      "dma", NULL);
+  g_file_set_contents (p, "0\n", -1, NULL);
+  g_free (p);
+  copy = gst_dma_heap_device_new ("/dev/zero", NULL);
+  fail_unless (copy != NULL);
+  fail_if (copy->dma);
+  fail_unless_equals_int (gst_dma_heap_device_get_needs (copy, &why),
+      GST_DMA_HEAP_NEED_NONE);
+  fail_unless (strstr (why, "no DMA") != NULL, "%s", why);
+  g_free (why);
+  fail_unless (gst_dma_heap_device_can_use (copy, system, NULL));
+  gst_dma_heap_device_free (copy);
+
   /* not a device */
   fail_unless (gst_dma_heap_device_new ("/nonexistent", &error) == NULL);
   fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
