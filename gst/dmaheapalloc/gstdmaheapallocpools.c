@@ -51,7 +51,7 @@ gst_dma_heap_alloc_pools_make (GstDmaHeapAllocPools * pools, GstCaps * caps,
   GstAllocator *alloc;
   GstAllocationParams params;
 
-  alloc = gst_dma_heap_allocator_new (heap, error);
+  alloc = gst_dma_heap_allocator_get (heap, error);
   if (!alloc)
     return NULL;
 

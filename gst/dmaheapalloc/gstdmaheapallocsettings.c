@@ -147,7 +147,7 @@ gst_dma_heap_alloc_settings_check (GstDmaHeapAllocSettings * settings,
     if (heaps)
       g_ptr_array_unref (heaps);
   } else {
-    GstAllocator *allocator = gst_dma_heap_allocator_new (heap, error);
+    GstAllocator *allocator = gst_dma_heap_allocator_get (heap, error);
 
     ok = allocator != NULL;
     if (allocator)

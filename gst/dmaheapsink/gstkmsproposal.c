@@ -118,7 +118,7 @@ gst_kms_proposal_answer (GstKmsProposal * prop, GstQuery * query,
    * display wants as an allocator for upstream that allocates itself. */
   if (!need_pool) {
     gchar *heap = kms_choose_heap (prop, heap_prop, device, vinfo.size);
-    GstAllocator *allocator = heap ? gst_dma_heap_allocator_new (heap, NULL) :
+    GstAllocator *allocator = heap ? gst_dma_heap_allocator_get (heap, NULL) :
         NULL;
 
     gst_query_add_allocation_pool (query, NULL, vinfo.size, 2, 0);

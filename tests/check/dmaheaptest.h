@@ -137,7 +137,7 @@ dmaheap_test_usable_heaps (void)
 
     if (info->flags & GST_DMA_HEAP_FLAG_PROTECTED)
       continue;
-    alloc = gst_dma_heap_allocator_new (info->name, NULL);
+    alloc = gst_dma_heap_allocator_get (info->name, NULL);
     if (!alloc)
       continue;
     mem = gst_allocator_alloc (alloc, 4096, NULL);

@@ -297,20 +297,23 @@ not_a_heap:
 }
 
 /**
- * gst_dma_heap_allocator_new:
+ * gst_dma_heap_allocator_get:
  * @heap_name: (nullable): a heap's name, e.g. "system" or "linux,cma";
  *   %NULL for the default choice (gst_dma_heap_choose() with no needs)
  * @error: return location for a #GError
  *
  * Returns the process-wide allocator of a heap, opening the heap on the
- * first call.
+ * first call: every caller asking for the same heap shares one instance
+ * (and one open heap), registered as "dmaheap:<name>".
  *
  * Returns: (transfer full) (nullable): the allocator, or %NULL with @error
  *   set (#GST_DMA_HEAP_ERROR: NO_HEAPS, NOT_FOUND listing the heaps that
  *   exist, PERMISSION naming the udev rule, ...).
+ *
+ * Since: 0.1
  */
 GstAllocator *
-gst_dma_heap_allocator_new (const gchar * heap_name, GError ** error)
+gst_dma_heap_allocator_get (const gchar * heap_name, GError ** error)
 {
   GstAllocator *allocator;
   gchar *chosen = NULL, *regname;
@@ -353,10 +356,32 @@ gst_dma_heap_allocator_new (const gchar * heap_name, GError ** error)
 }
 
 /**
+ * gst_dma_heap_allocator_new:
+ * @heap_name: (nullable): a heap's name; %NULL for the default choice
+ * @error: return location for a #GError
+ *
+ * The former name of gst_dma_heap_allocator_get(), which it calls: it never
+ * made a new allocator, it returns the process-wide one.
+ *
+ * Returns: (transfer full) (nullable): the allocator, or %NULL with @error
+ *   set
+ *
+ * Since: 0.1
+ * Deprecated: 0.1: Use gst_dma_heap_allocator_get().
+ */
+GstAllocator *
+gst_dma_heap_allocator_new (const gchar * heap_name, GError ** error)
+{
+  return gst_dma_heap_allocator_get (heap_name, error);
+}
+
+/**
  * gst_dma_heap_allocator_get_heap_name:
  * @allocator: a #GstDmaHeapAllocator
  *
  * Returns: (transfer none): the heap's name
+ *
+ * Since: 0.1
  */
 const gchar *
 gst_dma_heap_allocator_get_heap_name (GstAllocator * allocator)
@@ -371,6 +396,8 @@ gst_dma_heap_allocator_get_heap_name (GstAllocator * allocator)
  * @allocator: a #GstDmaHeapAllocator
  *
  * Returns: (transfer none): what the heap is, as found when it was opened
+ *
+ * Since: 0.1
  */
 const GstDmaHeapInfo *
 gst_dma_heap_allocator_get_info (GstAllocator * allocator)
@@ -386,6 +413,8 @@ gst_dma_heap_allocator_get_info (GstAllocator * allocator)
  *
  * Returns: %TRUE when @mem was allocated from a dma-buf heap by a
  *   #GstDmaHeapAllocator (it is then also dmabuf memory).
+ *
+ * Since: 0.1
  */
 gboolean
 gst_is_dma_heap_memory (GstMemory * mem)

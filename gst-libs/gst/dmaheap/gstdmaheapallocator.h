@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/allocators/allocators.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 
@@ -21,6 +21,8 @@ G_BEGIN_DECLS
  * The name under which the allocator of the default heap is registered
  * (see gst_allocator_find()); each heap's allocator is also registered as
  * "dmaheap:<heap name>", e.g. "dmaheap:system".
+ *
+ * Since: 0.1
  */
 #define GST_ALLOCATOR_DMA_HEAP "dmaheap"
 
@@ -30,6 +32,10 @@ G_DECLARE_FINAL_TYPE (GstDmaHeapAllocator, gst_dma_heap_allocator, GST,
     DMA_HEAP_ALLOCATOR, GstDmaBufAllocator);
 
 GST_DMA_HEAP_API
+GstAllocator *gst_dma_heap_allocator_get (const gchar * heap_name,
+    GError ** error);
+
+GST_DMA_HEAP_DEPRECATED_FOR (gst_dma_heap_allocator_get)
 GstAllocator *gst_dma_heap_allocator_new (const gchar * heap_name,
     GError ** error);
 

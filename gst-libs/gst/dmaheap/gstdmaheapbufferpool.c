@@ -23,7 +23,7 @@
  * The heap is chosen, in order, by the allocator of the config (a
  * #GstDmaHeapAllocator, or another #GstDmaBufAllocator that can allocate),
  * by gst_dma_heap_buffer_pool_config_set_heap(), by the previous config, or
- * else it is the default heap (gst_dma_heap_allocator_new() with %NULL).
+ * else it is the default heap (gst_dma_heap_allocator_get() with %NULL).
  * A config with another kind of allocator is answered with %FALSE and a
  * config that names the pool's heap allocator instead.
  *
@@ -163,11 +163,11 @@ config_get_allocator (GstDmaHeapBufferPool * self, GstStructure * config,
   }
 
   if (heap)
-    allocator = gst_dma_heap_allocator_new (heap, &error);
+    allocator = gst_dma_heap_allocator_get (heap, &error);
   else if (self->allocator)
     allocator = gst_object_ref (self->allocator);
   else
-    allocator = gst_dma_heap_allocator_new (NULL, &error);
+    allocator = gst_dma_heap_allocator_get (NULL, &error);
   if (!allocator)
     goto no_heap;
 
@@ -177,7 +177,7 @@ config_get_allocator (GstDmaHeapBufferPool * self, GstStructure * config,
 wrong_allocator:
   {
     GstAllocator *ours = self->allocator ? gst_object_ref (self->allocator) :
-        gst_dma_heap_allocator_new (heap, NULL);
+        gst_dma_heap_allocator_get (heap, NULL);
 
     GST_WARNING_OBJECT (self, "cannot allocate with %" GST_PTR_FORMAT
         ", proposing %" GST_PTR_FORMAT, allocator, ours);
@@ -825,6 +825,8 @@ gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
  *
  * Returns: (transfer full): a new pool; configure it with caps (and a heap)
  *   before activating it.
+ *
+ * Since: 0.1
  */
 GstBufferPool *
 gst_dma_heap_buffer_pool_new (void)
@@ -842,6 +844,8 @@ gst_dma_heap_buffer_pool_new (void)
  *
  * Chooses the heap by name (an allocator in the config takes precedence
  * only when it is of the same heap; see the pool's description).
+ *
+ * Since: 0.1
  */
 void
 gst_dma_heap_buffer_pool_config_set_heap (GstStructure * config,
@@ -862,6 +866,8 @@ gst_dma_heap_buffer_pool_config_set_heap (GstStructure * config,
  *
  * Returns: (transfer none) (nullable): the heap set with
  *   gst_dma_heap_buffer_pool_config_set_heap()
+ *
+ * Since: 0.1
  */
 const gchar *
 gst_dma_heap_buffer_pool_config_get_heap (GstStructure * config)
@@ -877,6 +883,8 @@ gst_dma_heap_buffer_pool_config_get_heap (GstStructure * config)
  *
  * Returns: (transfer full) (nullable): the allocator the pool allocates
  *   with, %NULL before it is configured
+ *
+ * Since: 0.1
  */
 GstAllocator *
 gst_dma_heap_buffer_pool_get_allocator (GstBufferPool * pool)
@@ -899,6 +907,8 @@ gst_dma_heap_buffer_pool_get_allocator (GstBufferPool * pool)
  * @pool: a #GstDmaHeapBufferPool
  * @allocations: (out) (optional): buffers allocated since the pool was made
  * @live: (out) (optional): buffers that exist now (in the pool or out)
+ *
+ * Since: 0.1
  */
 void
 gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
@@ -921,6 +931,8 @@ gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
  *
  * Returns: how many times a memory of the pool was found with its fd closed
  *   by someone else (a V4L2 element before 1.22.6) and given a new one
+ *
+ * Since: 0.1
  */
 guint
 gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool)
@@ -937,6 +949,8 @@ gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool)
  * Returns: how many times a buffer came back with an unsignalled fence on
  *   its dma-buf (a device still reading or writing it) and was kept out of
  *   circulation until the fence signalled
+ *
+ * Since: 0.1
  */
 guint
 gst_dma_heap_buffer_pool_get_fence_waits (GstBufferPool * pool)

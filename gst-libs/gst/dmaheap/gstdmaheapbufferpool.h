@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/video/video.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 
@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * display controllers want. Without it a buffer is one dma-buf. The
  * #GstVideoMeta's offsets stay absolute: the first memory also holds any
  * padding above and left of plane 0, the last one any extra size.
+ *
+ * Since: 0.1
  */
 #define GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE \
     "GstBufferPoolOptionDmaHeapMemoryPerPlane"

@@ -40,6 +40,8 @@
  *
  * Returns: whether @caps are GStreamer 1.24's DMA_DRM caps
  *   (`format=DMA_DRM` with `drm-format`); always %FALSE built against 1.22
+ *
+ * Since: 0.1
  */
 gboolean
 gst_dma_heap_caps_is_dma_drm (const GstCaps * caps)
@@ -63,6 +65,8 @@ gst_dma_heap_caps_is_dma_drm (const GstCaps * caps)
  * format.
  *
  * Returns: %TRUE, or %FALSE with @error set
+ *
+ * Since: 0.1
  */
 gboolean
 gst_dma_heap_video_info_from_caps (GstVideoInfo * info, const GstCaps * caps,
@@ -282,6 +286,8 @@ convert (const GstCaps * caps, GstStructure * (*func) (const GstStructure *,
  *
  * Returns: (transfer full): those structures; empty when there are none, or
  *   built against GStreamer 1.22
+ *
+ * Since: 0.1
  */
 GstCaps *
 gst_dma_heap_caps_to_dma_drm (const GstCaps * caps)
@@ -305,6 +311,8 @@ gst_dma_heap_caps_to_dma_drm (const GstCaps * caps)
  *
  * Returns: (transfer full): those structures; empty when there are none, or
  *   built against GStreamer 1.22
+ *
+ * Since: 0.1
  */
 GstCaps *
 gst_dma_heap_caps_to_plain (const GstCaps * caps)

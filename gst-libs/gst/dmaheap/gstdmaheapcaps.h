@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/video/video.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 

@@ -306,6 +306,8 @@ choose_for_devices (const GstDmaHeapChoiceRequest * req, const Devices * d,
  *   (#GST_DMA_HEAP_ERROR_NOT_FOUND), a heap asked for by name or rule that
  *   one of them cannot use, or no heap that all of them can use and that
  *   holds the frames (#GST_DMA_HEAP_ERROR_UNSUITABLE).
+ *
+ * Since: 0.1
  */
 GstDmaHeapChoice *
 gst_dma_heap_choose_full (const GstDmaHeapChoiceRequest * request,
@@ -399,6 +401,8 @@ done:
 /**
  * gst_dma_heap_choice_free:
  * @choice: (nullable): a choice
+ *
+ * Since: 0.1
  */
 void
 gst_dma_heap_choice_free (GstDmaHeapChoice * choice)
@@ -425,6 +429,8 @@ gst_dma_heap_choice_free (GstDmaHeapChoice * choice)
  *
  * Returns: (transfer full) (nullable): the heap's name, or %NULL with @error
  *   set.
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_choose_for_device (const gchar * device_node_path,

@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 #include <gst/dmaheap/gstdmaheapdevice.h>
 #include <gst/dmaheap/gstdmaheaprules.h>
@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  * Frames a bounded heap (a carveout or CMA area) must hold at once before a
  * device's choice falls on it: upstream's, a queue's, the pending and the
  * shown ones.
+ *
+ * Since: 0.1
  */
 #define GST_DMA_HEAP_MIN_FRAMES 8
 
@@ -44,7 +46,10 @@ G_BEGIN_DECLS
  *   by rule included, must suit each of them
  *
  * What gst_dma_heap_choose_full() decides from; fields left zero are not
- * used.
+ * used. Initialize it whole (`GstDmaHeapChoiceRequest req = { 0 };` or a
+ * designated initializer): fields added later will then read zero.
+ *
+ * Since: 0.1
  */
 typedef struct
 {
@@ -57,6 +62,9 @@ typedef struct
   const gchar *proposed_by;
   GstDmaHeapNeeds needs;
   const gchar *const *devices;
+
+  /*< private >*/
+  gpointer _gst_reserved[GST_PADDING];
 } GstDmaHeapChoiceRequest;
 
 /**
@@ -66,11 +74,16 @@ typedef struct
  *   /dev/dri/card0")
  *
  * The answer of gst_dma_heap_choose_full().
+ *
+ * Since: 0.1
  */
 typedef struct
 {
   gchar *heap;
   gchar *reason;
+
+  /*< private >*/
+  gpointer _gst_reserved[GST_PADDING];
 } GstDmaHeapChoice;
 
 GST_DMA_HEAP_API

@@ -244,6 +244,8 @@ facts_from_sysfs (GstDmaHeapDevice * device, const gchar * devdir)
  * Returns: (transfer full) (nullable): the device's facts, or %NULL with
  *   @error set (#GST_DMA_HEAP_ERROR_NOT_FOUND: no such node, not a device
  *   node, or a device sysfs does not show).
+ *
+ * Since: 0.1
  */
 GstDmaHeapDevice *
 gst_dma_heap_device_new (const gchar * device_node_path, GError ** error)
@@ -288,6 +290,8 @@ gst_dma_heap_device_new (const gchar * device_node_path, GError ** error)
  * @device: a #GstDmaHeapDevice
  *
  * Returns: (transfer full): a copy of @device
+ *
+ * Since: 0.1
  */
 GstDmaHeapDevice *
 gst_dma_heap_device_copy (const GstDmaHeapDevice * device)
@@ -307,6 +311,8 @@ gst_dma_heap_device_copy (const GstDmaHeapDevice * device)
 /**
  * gst_dma_heap_device_free:
  * @device: (nullable): a #GstDmaHeapDevice
+ *
+ * Since: 0.1
  */
 void
 gst_dma_heap_device_free (GstDmaHeapDevice * device)
@@ -326,6 +332,8 @@ gst_dma_heap_device_free (GstDmaHeapDevice * device)
  *
  * Returns: (transfer full): the device in words for a log or a user,
  *   e.g. "/dev/video0 (vivid, platform:vivid.0)"
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_device_to_string (const GstDmaHeapDevice * device)
@@ -349,6 +357,8 @@ gst_dma_heap_device_to_string (const GstDmaHeapDevice * device)
  * neither.
  *
  * Returns: the needs (#GST_DMA_HEAP_NEED_NONE when it can use any heap)
+ *
+ * Since: 0.1
  */
 GstDmaHeapNeeds
 gst_dma_heap_device_get_needs (const GstDmaHeapDevice * device, gchar ** why)
@@ -397,6 +407,8 @@ gst_dma_heap_device_get_needs (const GstDmaHeapDevice * device, gchar ** why)
  *
  * Returns: %TRUE when buffers of @heap suit @device's needs
  *   (gst_dma_heap_device_get_needs()).
+ *
+ * Since: 0.1
  */
 gboolean
 gst_dma_heap_device_can_use (const GstDmaHeapDevice * device,
@@ -437,6 +449,8 @@ gst_dma_heap_device_can_use (const GstDmaHeapDevice * device,
  *
  * Returns: (transfer full) (nullable): a heap name, or %NULL when there is
  *   no hint (no module, unknown device, hinted heap absent).
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_hint_for_device (const gchar * device_node_path)
@@ -461,6 +475,8 @@ gst_dma_heap_hint_for_device (const gchar * device_node_path)
  * Returns: %TRUE when the device behind @device_node_path sits behind an
  *   IOMMU, so it can use scattered memory. %FALSE also when that cannot be
  *   told.
+ *
+ * Since: 0.1
  */
 gboolean
 gst_dma_heap_device_has_iommu (const gchar * device_node_path)

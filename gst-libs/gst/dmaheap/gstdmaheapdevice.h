@@ -9,6 +9,7 @@
 
 #pragma once
 
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 
 G_BEGIN_DECLS
@@ -35,6 +36,8 @@ G_BEGIN_DECLS
  *
  * What a heap choice needs to know about a device that reads or writes the
  * buffers (a decoder, a camera, a display, an encoder).
+ *
+ * Since: 0.1
  */
 typedef struct
 {
@@ -47,6 +50,9 @@ typedef struct
   gchar *hint;
   gboolean from_kernel;
   gboolean dma;
+
+  /*< private >*/
+  gpointer _gst_reserved[GST_PADDING];
 } GstDmaHeapDevice;
 
 GST_DMA_HEAP_API

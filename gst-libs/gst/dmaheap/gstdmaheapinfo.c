@@ -133,6 +133,8 @@ gst_dma_heap_info_free (GstDmaHeapInfo * info)
  *
  * Returns: (transfer full): a one-line description for logs and users,
  *   e.g. "system: cached, align 4096 (queried)".
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_info_to_string (const GstDmaHeapInfo * info)
@@ -168,6 +170,8 @@ gst_dma_heap_info_to_string (const GstDmaHeapInfo * info)
  *
  * Returns: the directory holding the heap nodes: `$GST_DMA_HEAP_DIR`, or
  *   /dev/dma_heap.
+ *
+ * Since: 0.1
  */
 const gchar *
 gst_dma_heap_get_dir (void)
@@ -395,6 +399,8 @@ list_heap_names (const gchar * dir)
  *
  * Returns: (transfer full): the names of the existing heaps, separated by
  *   ", ", or "none" — for error messages.
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_list_names (void)
@@ -447,6 +453,8 @@ set_no_heaps_error (GError ** error, const gchar * dir)
  *
  * Returns: (transfer full) (nullable): the heap's description, or %NULL with
  *   @error set (NOT_FOUND naming the heaps that exist, NO_HEAPS, NOT_A_HEAP).
+ *
+ * Since: 0.1
  */
 GstDmaHeapInfo *
 gst_dma_heap_info_query (const gchar * heap_name, GError ** error)
@@ -528,6 +536,8 @@ not_a_heap:
  * Returns: (transfer full) (element-type GstDmaHeapInfo) (nullable): the
  *   heaps (the array frees its elements), or %NULL with @error set to
  *   NO_HEAPS when there is none.
+ *
+ * Since: 0.1
  */
 GPtrArray *
 gst_dma_heap_list (GError ** error)
@@ -634,6 +644,8 @@ heap_score (const GstDmaHeapInfo * info, GstDmaHeapNeeds needs)
  *
  * Returns: (transfer none) (nullable): the chosen element of @heaps, or
  *   %NULL when none can serve @needs.
+ *
+ * Since: 0.1
  */
 const GstDmaHeapInfo *
 gst_dma_heap_choose_from (GPtrArray * heaps, GstDmaHeapNeeds needs)
@@ -684,10 +696,12 @@ needs_to_string (GstDmaHeapNeeds needs)
  * @error: return location for a #GError
  *
  * Lists the heaps and picks one as gst_dma_heap_choose_from() does; this is
- * the default choice of gst_dma_heap_allocator_new() (with no needs).
+ * the default choice of gst_dma_heap_allocator_get() (with no needs).
  *
  * Returns: (transfer full) (nullable): the heap's name, or %NULL with @error
  *   set (NO_HEAPS, or NO_MATCH naming the heaps that exist).
+ *
+ * Since: 0.1
  */
 gchar *
 gst_dma_heap_choose (GstDmaHeapNeeds needs, GError ** error)

@@ -9,19 +9,17 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 
 G_BEGIN_DECLS
-
-#ifndef GST_DMA_HEAP_API
-#define GST_DMA_HEAP_API extern
-#endif
 
 /**
  * GST_DMA_HEAP_ERROR:
  *
  * Error domain of the dma-buf heap library. Messages are written for users:
  * they name the heaps that exist and what fixes a permission problem.
+ *
+ * Since: 0.1
  */
 #define GST_DMA_HEAP_ERROR (gst_dma_heap_error_quark ())
 
@@ -37,6 +35,8 @@ G_BEGIN_DECLS
  * @GST_DMA_HEAP_ERROR_UNSUITABLE: a device that will access the buffers
  *   cannot use the heap asked for (the message names the device, its need,
  *   the heap and the fix)
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -58,6 +58,8 @@ typedef enum
  * @GST_DMA_HEAP_FLAG_POOLED: freed pages are recycled by a kernel page pool
  * @GST_DMA_HEAP_FLAG_PROTECTED: the CPU cannot map the buffers (secure
  *   heaps); never chosen automatically
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -78,6 +80,8 @@ typedef enum
  *   an uncached heap is preferred (no cache maintenance)
  *
  * What a consumer needs from a heap; see gst_dma_heap_choose().
+ *
+ * Since: 0.1
  */
 typedef enum
 {
@@ -101,6 +105,8 @@ typedef enum
  *   what the heap's name means on the systems where it is found
  *
  * What a dma-buf heap is.
+ *
+ * Since: 0.1
  */
 typedef struct _GstDmaHeapInfo
 {
@@ -112,6 +118,9 @@ typedef struct _GstDmaHeapInfo
   guint64 total_bytes;
   guint64 free_bytes;
   gboolean queried;
+
+  /*< private >*/
+  gpointer _gst_reserved[GST_PADDING];
 } GstDmaHeapInfo;
 
 #define GST_TYPE_DMA_HEAP_INFO (gst_dma_heap_info_get_type ())

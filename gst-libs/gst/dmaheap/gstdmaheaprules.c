@@ -62,6 +62,8 @@ rule_clear (GstDmaHeapRule * rule)
  * Returns: (transfer full) (nullable): the rules (possibly none, for an
  *   empty string), or %NULL with @error set to INVALID_RULES naming the
  *   rule that does not parse.
+ *
+ * Since: 0.1
  */
 GstDmaHeapRules *
 gst_dma_heap_rules_parse (const gchar * str, GError ** error)
@@ -157,6 +159,8 @@ gst_dma_heap_rules_unref (GstDmaHeapRules * rules)
  * @rules: rules
  *
  * Returns: the number of rules.
+ *
+ * Since: 0.1
  */
 guint
 gst_dma_heap_rules_get_size (const GstDmaHeapRules * rules)
@@ -178,6 +182,8 @@ gst_dma_heap_rules_get_size (const GstDmaHeapRules * rules)
  *
  * Returns: (transfer none) (nullable): the heap of the first rule whose caps
  *   contain @caps, or %NULL when none does.
+ *
+ * Since: 0.1
  */
 const gchar *
 gst_dma_heap_rules_match (const GstDmaHeapRules * rules, const GstCaps * caps,

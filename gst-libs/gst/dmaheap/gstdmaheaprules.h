@@ -9,7 +9,7 @@
 
 #pragma once
 
-#include <gst/gst.h>
+#include <gst/dmaheap/dmaheap-prelude.h>
 #include <gst/dmaheap/gstdmaheapinfo.h>
 
 G_BEGIN_DECLS
@@ -20,6 +20,8 @@ G_BEGIN_DECLS
  * An ordered list of caps → heap rules; the first rule whose caps contain
  * the stream's caps wins. Parsed from strings such as
  * `video/x-raw,format=NV12:contiguous;video/x-raw:system`.
+ *
+ * Since: 0.1
  */
 typedef struct _GstDmaHeapRules GstDmaHeapRules;
 

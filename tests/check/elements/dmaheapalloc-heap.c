@@ -183,7 +183,7 @@ GST_END_TEST;
 GST_START_TEST (test_odd_stride_without_downstream_meta)
 {
   GstHarness *h = gst_harness_new ("dmaheapalloc");
-  GstAllocator *alloc = gst_dma_heap_allocator_new (g_ptr_array_index (heaps,
+  GstAllocator *alloc = gst_dma_heap_allocator_get (g_ptr_array_index (heaps,
           0), NULL);
   GstVideoInfo info;
   GstBuffer *in, *out;
@@ -321,8 +321,8 @@ GST_START_TEST (test_other_heap_copied)
 {
   const gchar *want = g_ptr_array_index (heaps, 0);
   const gchar *other = g_ptr_array_index (heaps, 1);
-  GstAllocator *want_alloc = gst_dma_heap_allocator_new (want, NULL);
-  GstAllocator *other_alloc = gst_dma_heap_allocator_new (other, NULL);
+  GstAllocator *want_alloc = gst_dma_heap_allocator_get (want, NULL);
+  GstAllocator *other_alloc = gst_dma_heap_allocator_get (other, NULL);
   gsize size = 320 * 240 * 3 / 2;
   gchar *rules = g_strdup_printf ("video/x-raw,format=NV12:%s", want);
   const gchar *settings[][2] = { {"heap", want}, {"heap-rules", rules} };

@@ -285,7 +285,7 @@ GST_END_TEST;
 GST_START_TEST (test_downstream_heap)
 {
   GstHarness *h = gst_harness_new ("dmaheapalloc");
-  GstAllocator *cma = gst_dma_heap_allocator_new ("linux,cma", NULL);
+  GstAllocator *cma = gst_dma_heap_allocator_get ("linux,cma", NULL);
   gchar *heap;
 
   fail_unless (cma != NULL);
@@ -536,9 +536,9 @@ GST_START_TEST (test_no_fd_leak)
   gchar *heap;
 
   /* heap allocators stay registered (one fd per heap): create them first */
-  alloc = gst_dma_heap_allocator_new ("system", NULL);
+  alloc = gst_dma_heap_allocator_get ("system", NULL);
   gst_object_unref (alloc);
-  alloc = gst_dma_heap_allocator_new ("linux,cma", NULL);
+  alloc = gst_dma_heap_allocator_get ("linux,cma", NULL);
   gst_object_unref (alloc);
   fds = dmaheap_test_count_fds ();
 
@@ -567,7 +567,7 @@ GST_END_TEST;
 static GstBuffer *
 fake_heap_buffer (const gchar * heap, gboolean odd_stride)
 {
-  GstAllocator *alloc = gst_dma_heap_allocator_new (heap, NULL);
+  GstAllocator *alloc = gst_dma_heap_allocator_get (heap, NULL);
   gsize offset[GST_VIDEO_MAX_PLANES] = { 0, 384 * 240 };
   gint stride[GST_VIDEO_MAX_PLANES] = { 384, 384 };
   gsize size = odd_stride ? 384 * 360 : 320 * 240 * 3 / 2;

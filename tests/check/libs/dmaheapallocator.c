@@ -76,7 +76,7 @@ GST_START_TEST (test_allocate)
 
   FOREACH_HEAP (heap) {
     GError *error = NULL;
-    GstAllocator *alloc = gst_dma_heap_allocator_new (heap, &error);
+    GstAllocator *alloc = gst_dma_heap_allocator_get (heap, &error);
     GstAllocator *again, *found;
     gchar *regname, *expect;
     guint i;
@@ -86,7 +86,13 @@ GST_START_TEST (test_allocate)
         heap);
 
     /* one allocator, and one open heap, per heap and process */
+    again = gst_dma_heap_allocator_get (heap, NULL);
+    fail_unless (again == alloc);
+    gst_object_unref (again);
+    /* the deprecated name gives the same instance */
+    G_GNUC_BEGIN_IGNORE_DEPRECATIONS;
     again = gst_dma_heap_allocator_new (heap, NULL);
+    G_GNUC_END_IGNORE_DEPRECATIONS;
     fail_unless (again == alloc);
     gst_object_unref (again);
     regname = g_strconcat ("dmaheap:", heap, NULL);
@@ -135,7 +141,7 @@ GST_START_TEST (test_prefix_padding)
   const gchar *heap;
 
   FOREACH_HEAP (heap) {
-    GstAllocator *alloc = gst_dma_heap_allocator_new (heap, NULL);
+    GstAllocator *alloc = gst_dma_heap_allocator_get (heap, NULL);
     GstAllocationParams params;
     GstMemory *mem;
 
@@ -181,7 +187,7 @@ GST_START_TEST (test_copy_is_system_memory)
   const gchar *heap;
 
   FOREACH_HEAP (heap) {
-    GstAllocator *alloc = gst_dma_heap_allocator_new (heap, NULL);
+    GstAllocator *alloc = gst_dma_heap_allocator_get (heap, NULL);
     GstMemory *mem = gst_allocator_alloc (alloc, 65536, NULL);
     GstMemory *copy, *part;
     GstMapInfo a, b;
@@ -218,7 +224,7 @@ GST_START_TEST (test_default_and_errors)
 
   chosen = gst_dma_heap_choose (GST_DMA_HEAP_NEED_NONE, &error);
   fail_unless (chosen != NULL);
-  alloc = gst_dma_heap_allocator_new (NULL, &error);
+  alloc = gst_dma_heap_allocator_get (NULL, &error);
   fail_unless (alloc != NULL);
   fail_unless_equals_string (gst_dma_heap_allocator_get_heap_name (alloc),
       chosen);
@@ -228,7 +234,7 @@ GST_START_TEST (test_default_and_errors)
   gst_object_unref (alloc);
   g_free (chosen);
 
-  fail_unless (gst_dma_heap_allocator_new ("nosuchheap", &error) == NULL);
+  fail_unless (gst_dma_heap_allocator_get ("nosuchheap", &error) == NULL);
   fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
           GST_DMA_HEAP_ERROR_NOT_FOUND));
   /* lists the real heaps */
@@ -282,7 +288,7 @@ GST_START_TEST (test_exhaustion)
   GstDmaHeapInfo *start = dmaheap_test_require_bounded_heap ();
   GstDmaHeapInfo *now = NULL;
   const gsize chunk = 1 << 20;
-  GstAllocator *alloc = gst_dma_heap_allocator_new (start->name, NULL);
+  GstAllocator *alloc = gst_dma_heap_allocator_get (start->name, NULL);
   guint64 most = start->free_bytes / chunk;
   GPtrArray *mems;
   GstMemory *mem;
@@ -548,7 +554,7 @@ GST_START_TEST (test_no_fd_leak)
   guint fds = dmaheap_test_count_fds ();
 
   FOREACH_HEAP (heap) {
-    GstAllocator *alloc = gst_dma_heap_allocator_new (heap, NULL);
+    GstAllocator *alloc = gst_dma_heap_allocator_get (heap, NULL);
     guint i;
 
     for (i = 0; i < 200; i++) {

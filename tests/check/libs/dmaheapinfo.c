@@ -126,7 +126,7 @@ GST_START_TEST (test_no_heaps)
           GST_DMA_HEAP_ERROR_NO_HEAPS));
   g_clear_error (&error);
 
-  fail_unless (gst_dma_heap_allocator_new (NULL, &error) == NULL);
+  fail_unless (gst_dma_heap_allocator_get (NULL, &error) == NULL);
   fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
           GST_DMA_HEAP_ERROR_NO_HEAPS));
   g_clear_error (&error);
@@ -157,7 +157,7 @@ GST_START_TEST (test_query_errors)
       "%s", error->message);
   g_clear_error (&error);
 
-  fail_unless (gst_dma_heap_allocator_new ("nosuchheap", &error) == NULL);
+  fail_unless (gst_dma_heap_allocator_get ("nosuchheap", &error) == NULL);
   fail_unless (g_error_matches (error, GST_DMA_HEAP_ERROR,
           GST_DMA_HEAP_ERROR_NOT_FOUND));
   g_clear_error (&error);
@@ -193,7 +193,7 @@ permission_error_as_nobody (const gchar * dir, const gchar * heap)
     if (setgid (65534) < 0 || setuid (65534) < 0)
       _exit (3);
     g_setenv ("GST_DMA_HEAP_DIR", dir, TRUE);
-    alloc = gst_dma_heap_allocator_new (heap, &error);
+    alloc = gst_dma_heap_allocator_get (heap, &error);
     if (alloc)
       _exit (4);
     ok = g_error_matches (error, GST_DMA_HEAP_ERROR,
