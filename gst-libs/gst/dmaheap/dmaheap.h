@@ -15,6 +15,7 @@
 #pragma once
 
 #include <gst/dmaheap/gstdmaheapinfo.h>
+#include <gst/dmaheap/dmaheap-enumtypes.h>
 #include <gst/dmaheap/gstdmaheapcaps.h>
 #include <gst/dmaheap/gstdmaheapdevice.h>
 #include <gst/dmaheap/gstdmaheaprules.h>

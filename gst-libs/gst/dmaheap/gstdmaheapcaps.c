@@ -57,7 +57,8 @@ gst_dma_heap_caps_is_dma_drm (const GstCaps * caps)
  * gst_dma_heap_video_info_from_caps:
  * @info: (out caller-allocates): the frame layout
  * @caps: fixed raw video caps, plain or DMA_DRM
- * @error: (optional): why @caps cannot be heap buffers (%GST_CORE_ERROR_NEGOTIATION)
+ * @error: return location for a #GError: why @caps cannot be heap buffers
+ *   (%GST_CORE_ERROR_NEGOTIATION)
  *
  * The layout of a frame of @caps in one linear buffer, as a heap buffer
  * holds it. DMA_DRM caps must have the linear modifier (`drm-format=NV12`

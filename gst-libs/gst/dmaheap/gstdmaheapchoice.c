@@ -399,6 +399,30 @@ done:
 }
 
 /**
+ * gst_dma_heap_choice_copy:
+ * @choice: a choice
+ *
+ * Returns: (transfer full): a copy of @choice
+ *
+ * Since: 0.1
+ */
+GstDmaHeapChoice *
+gst_dma_heap_choice_copy (const GstDmaHeapChoice * choice)
+{
+  GstDmaHeapChoice *copy;
+
+  g_return_val_if_fail (choice != NULL, NULL);
+
+  copy = g_new0 (GstDmaHeapChoice, 1);
+  copy->heap = g_strdup (choice->heap);
+  copy->reason = g_strdup (choice->reason);
+  return copy;
+}
+
+G_DEFINE_BOXED_TYPE (GstDmaHeapChoice, gst_dma_heap_choice,
+    gst_dma_heap_choice_copy, gst_dma_heap_choice_free);
+
+/**
  * gst_dma_heap_choice_free:
  * @choice: (nullable): a choice
  *

@@ -91,6 +91,13 @@ GstDmaHeapChoice *gst_dma_heap_choose_full (const GstDmaHeapChoiceRequest *
     request, GError ** error);
 
 GST_DMA_HEAP_API
+GType gst_dma_heap_choice_get_type (void);
+#define GST_TYPE_DMA_HEAP_CHOICE (gst_dma_heap_choice_get_type ())
+
+GST_DMA_HEAP_API
+GstDmaHeapChoice *gst_dma_heap_choice_copy (const GstDmaHeapChoice * choice);
+
+GST_DMA_HEAP_API
 void gst_dma_heap_choice_free (GstDmaHeapChoice * choice);
 
 GST_DMA_HEAP_API
