@@ -12,16 +12,16 @@
  * @title: GstDmaHeapAllocator
  * @short_description: memory allocated from a dma-buf heap
  *
- * A #GstDmaBufAllocator that allocates from one /dev/dma_heap/<name>: its
+ * A #GstDmaBufAllocator that allocates from one /dev/dma_heap/&lt;name&gt;: its
  * memories are dma-bufs (gst_is_dmabuf_memory() holds) that V4L2 and KMS
  * import as they are. The heap is opened once per process: every call of
  * gst_dma_heap_allocator_new() for a heap returns the same allocator,
- * registered as "dmaheap:<name>" (and the default heap's also as
+ * registered as "dmaheap:&lt;name&gt;" (and the default heap's also as
  * "dmaheap"), so it — and the heap's file descriptor — lives until
  * gst_deinit().
  *
- * Every buffer is named with DMA_BUF_SET_NAME ("gst:<heap>", shown in
- * /proc/<pid>/fdinfo/<fd>); CPU access is bracketed by DMA_BUF_IOCTL_SYNC by
+ * Every buffer is named with DMA_BUF_SET_NAME ("gst:&lt;heap&gt;", shown in
+ * /proc/&lt;pid&gt;/fdinfo/&lt;fd&gt;); CPU access is bracketed by DMA_BUF_IOCTL_SYNC by
  * the #GstDmaBufAllocator base class. gst_memory_copy() of heap memory
  * returns system memory: a copy is for the CPU, not for a device.
  *
@@ -304,7 +304,7 @@ not_a_heap:
  *
  * Returns the process-wide allocator of a heap, opening the heap on the
  * first call: every caller asking for the same heap shares one instance
- * (and one open heap), registered as "dmaheap:<name>".
+ * (and one open heap), registered as "dmaheap:&lt;name&gt;".
  *
  * Returns: (transfer full) (nullable): the allocator, or %NULL with @error
  *   set (#GST_DMA_HEAP_ERROR: NO_HEAPS, NOT_FOUND listing the heaps that
@@ -379,6 +379,8 @@ gst_dma_heap_allocator_new (const gchar * heap_name, GError ** error)
  * gst_dma_heap_allocator_get_heap_name:
  * @allocator: a #GstDmaHeapAllocator
  *
+ * The name of the heap @allocator allocates from.
+ *
  * Returns: (transfer none): the heap's name
  *
  * Since: 0.1
@@ -395,6 +397,8 @@ gst_dma_heap_allocator_get_heap_name (GstAllocator * allocator)
  * gst_dma_heap_allocator_get_info:
  * @allocator: a #GstDmaHeapAllocator
  *
+ * What the heap of @allocator is, as queried when it was opened.
+ *
  * Returns: (transfer none): what the heap is, as found when it was opened
  *
  * Since: 0.1
@@ -410,6 +414,8 @@ gst_dma_heap_allocator_get_info (GstAllocator * allocator)
 /**
  * gst_is_dma_heap_memory:
  * @mem: a #GstMemory
+ *
+ * Whether @mem was allocated by a #GstDmaHeapAllocator.
  *
  * Returns: %TRUE when @mem was allocated from a dma-buf heap by a
  *   #GstDmaHeapAllocator (it is then also dmabuf memory).

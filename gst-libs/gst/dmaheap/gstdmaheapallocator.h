@@ -20,13 +20,28 @@ G_BEGIN_DECLS
  *
  * The name under which the allocator of the default heap is registered
  * (see gst_allocator_find()); each heap's allocator is also registered as
- * "dmaheap:<heap name>", e.g. "dmaheap:system".
+ * "dmaheap:&lt;heap name&gt;", e.g. "dmaheap:system".
  *
  * Since: 0.1
  */
 #define GST_ALLOCATOR_DMA_HEAP "dmaheap"
 
+/**
+ * GST_TYPE_DMA_HEAP_ALLOCATOR:
+ *
+ * The #GType of #GstDmaHeapAllocator.
+ *
+ * Since: 0.1
+ */
 #define GST_TYPE_DMA_HEAP_ALLOCATOR (gst_dma_heap_allocator_get_type ())
+/**
+ * GstDmaHeapAllocator:
+ *
+ * A #GstDmaBufAllocator that allocates from one dma-buf heap; get the
+ * process-wide one of a heap with gst_dma_heap_allocator_get().
+ *
+ * Since: 0.1
+ */
 GST_DMA_HEAP_API
 G_DECLARE_FINAL_TYPE (GstDmaHeapAllocator, gst_dma_heap_allocator, GST,
     DMA_HEAP_ALLOCATOR, GstDmaBufAllocator);

@@ -823,6 +823,9 @@ gst_dma_heap_buffer_pool_init (GstDmaHeapBufferPool * self)
 /**
  * gst_dma_heap_buffer_pool_new:
  *
+ * Creates a video buffer pool of dma-buf heap memory; configure it as any
+ * #GstBufferPool, its heap with gst_dma_heap_buffer_pool_config_set_heap().
+ *
  * Returns: (transfer full): a new pool; configure it with caps (and a heap)
  *   before activating it.
  *
@@ -864,6 +867,9 @@ gst_dma_heap_buffer_pool_config_set_heap (GstStructure * config,
  * gst_dma_heap_buffer_pool_config_get_heap:
  * @config: a pool config
  *
+ * The heap a pool configuration names
+ * (gst_dma_heap_buffer_pool_config_set_heap()).
+ *
  * Returns: (transfer none) (nullable): the heap set with
  *   gst_dma_heap_buffer_pool_config_set_heap()
  *
@@ -880,6 +886,8 @@ gst_dma_heap_buffer_pool_config_get_heap (GstStructure * config)
 /**
  * gst_dma_heap_buffer_pool_get_allocator:
  * @pool: a #GstDmaHeapBufferPool
+ *
+ * The heap allocator @pool allocates with, once configured.
  *
  * Returns: (transfer full) (nullable): the allocator the pool allocates
  *   with, %NULL before it is configured
@@ -908,6 +916,9 @@ gst_dma_heap_buffer_pool_get_allocator (GstBufferPool * pool)
  * @allocations: (out) (optional): buffers allocated since the pool was made
  * @live: (out) (optional): buffers that exist now (in the pool or out)
  *
+ * How many buffers @pool has allocated, and how many exist now: a pool that
+ * reuses its buffers allocates no more than its maximum.
+ *
  * Since: 0.1
  */
 void
@@ -929,6 +940,10 @@ gst_dma_heap_buffer_pool_get_counts (GstBufferPool * pool,
  * gst_dma_heap_buffer_pool_get_fd_renewals:
  * @pool: a #GstDmaHeapBufferPool
  *
+ * How often @pool found a buffer's dma-buf fd closed or replaced by someone
+ * else (an importer that closes what it imports) and gave the buffer a new
+ * one.
+ *
  * Returns: how many times a memory of the pool was found with its fd closed
  *   by someone else (a V4L2 element before 1.22.6) and given a new one
  *
@@ -945,6 +960,9 @@ gst_dma_heap_buffer_pool_get_fd_renewals (GstBufferPool * pool)
 /**
  * gst_dma_heap_buffer_pool_get_fence_waits:
  * @pool: a #GstDmaHeapBufferPool
+ *
+ * How many buffers @pool held back until their fences signalled before
+ * handing them out again.
  *
  * Returns: how many times a buffer came back with an unsignalled fence on
  *   its dma-buf (a device still reading or writing it) and was kept out of

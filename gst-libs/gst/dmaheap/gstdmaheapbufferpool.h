@@ -29,7 +29,22 @@ G_BEGIN_DECLS
 #define GST_BUFFER_POOL_OPTION_DMA_HEAP_MEMORY_PER_PLANE \
     "GstBufferPoolOptionDmaHeapMemoryPerPlane"
 
+/**
+ * GST_TYPE_DMA_HEAP_BUFFER_POOL:
+ *
+ * The #GType of #GstDmaHeapBufferPool.
+ *
+ * Since: 0.1
+ */
 #define GST_TYPE_DMA_HEAP_BUFFER_POOL (gst_dma_heap_buffer_pool_get_type ())
+/**
+ * GstDmaHeapBufferPool:
+ *
+ * A video #GstBufferPool of dma-buf heap memory
+ * (gst_dma_heap_buffer_pool_new()).
+ *
+ * Since: 0.1
+ */
 GST_DMA_HEAP_API
 G_DECLARE_FINAL_TYPE (GstDmaHeapBufferPool, gst_dma_heap_buffer_pool, GST,
     DMA_HEAP_BUFFER_POOL, GstBufferPool);

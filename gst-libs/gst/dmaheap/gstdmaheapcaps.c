@@ -38,6 +38,8 @@
  * gst_dma_heap_caps_is_dma_drm:
  * @caps: fixed caps
  *
+ * Whether @caps are DMA_DRM caps.
+ *
  * Returns: whether @caps are GStreamer 1.24's DMA_DRM caps
  *   (`format=DMA_DRM` with `drm-format`); always %FALSE built against 1.22
  *

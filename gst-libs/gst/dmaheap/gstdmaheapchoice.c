@@ -402,6 +402,8 @@ done:
  * gst_dma_heap_choice_copy:
  * @choice: a choice
  *
+ * Copies @choice.
+ *
  * Returns: (transfer full): a copy of @choice
  *
  * Since: 0.1
@@ -425,6 +427,8 @@ G_DEFINE_BOXED_TYPE (GstDmaHeapChoice, gst_dma_heap_choice,
 /**
  * gst_dma_heap_choice_free:
  * @choice: (nullable): a choice
+ *
+ * Frees @choice.
  *
  * Since: 0.1
  */

@@ -17,7 +17,7 @@
  * video node, a DRM card or render node, ...):
  *
  * - with this project's kernel module loaded, from
- *   /sys/kernel/dma_heap_ext/devices/<bus>:<device>/, which the module fills
+ *   /sys/kernel/dma_heap_ext/devices/&lt;bus&gt;:&lt;device&gt;/, which the module fills
  *   from the kernel's own `struct device` of every PCI and platform device:
  *   `iommu` (0 or 1), `dma_mask_bits`, `coherent` (0 or 1), `dma` (0 when
  *   the device reads and writes imported buffers through a kernel mapping
@@ -289,6 +289,8 @@ gst_dma_heap_device_new (const gchar * device_node_path, GError ** error)
  * gst_dma_heap_device_copy:
  * @device: a #GstDmaHeapDevice
  *
+ * Copies @device.
+ *
  * Returns: (transfer full): a copy of @device
  *
  * Since: 0.1
@@ -312,6 +314,8 @@ gst_dma_heap_device_copy (const GstDmaHeapDevice * device)
  * gst_dma_heap_device_free:
  * @device: (nullable): a #GstDmaHeapDevice
  *
+ * Frees @device.
+ *
  * Since: 0.1
  */
 void
@@ -329,6 +333,8 @@ gst_dma_heap_device_free (GstDmaHeapDevice * device)
 /**
  * gst_dma_heap_device_to_string:
  * @device: a #GstDmaHeapDevice
+ *
+ * @device in words, for logs and messages: node, driver and bus name.
  *
  * Returns: (transfer full): the device in words for a log or a user,
  *   e.g. "/dev/video0 (vivid, platform:vivid.0)"
@@ -471,6 +477,8 @@ gst_dma_heap_hint_for_device (const gchar * device_node_path)
 /**
  * gst_dma_heap_device_has_iommu:
  * @device_node_path: a device node, e.g. "/dev/dri/card0"
+ *
+ * Whether the device behind @device_node_path sits behind an IOMMU.
  *
  * Returns: %TRUE when the device behind @device_node_path sits behind an
  *   IOMMU, so it can use scattered memory. %FALSE also when that cannot be

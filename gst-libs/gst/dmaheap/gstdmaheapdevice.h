@@ -17,7 +17,7 @@ G_BEGIN_DECLS
 /**
  * GstDmaHeapDevice:
  * @node: the device node asked about, e.g. "/dev/video0"
- * @name: the device on its bus, "<bus>:<device>" (e.g. "pci:0000:00:02.0",
+ * @name: the device on its bus, "&lt;bus&gt;:&lt;device&gt;" (e.g. "pci:0000:00:02.0",
  *   "platform:vivid.0")
  * @driver: (nullable): the driver bound to it
  * @has_iommu: the device sits behind an IOMMU, so scattered pages suit it

@@ -158,7 +158,7 @@ wrap_failed:
   }
 }
 
-/**
+/*
  * gst_dma_heap_fd_guard_wrap:
  * @owner: (transfer full): fd memory that owns its fd
  *
@@ -183,7 +183,7 @@ gst_dma_heap_fd_guard_wrap (GstMemory * owner)
   return guard_wrap (owner, st.st_dev, st.st_ino);
 }
 
-/**
+/*
  * gst_dma_heap_fd_guard_is_intact:
  * @mem: memory, a wrapper or not
  *
@@ -202,7 +202,7 @@ gst_dma_heap_fd_guard_is_intact (GstMemory * mem)
   return fd_is_file (data->fd, data->dev, data->ino);
 }
 
-/**
+/*
  * gst_dma_heap_fd_guard_renew:
  * @mem: a wrapper whose fd is no longer ours
  *

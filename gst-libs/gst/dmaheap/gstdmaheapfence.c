@@ -65,7 +65,7 @@ fd_ready (gint fd, gshort events)
   return ret == 1 && (pfd.revents & events);
 }
 
-/**
+/*
  * gst_dma_heap_fence_signalled:
  * @fence: a sync_file fd
  *
@@ -77,7 +77,7 @@ gst_dma_heap_fence_signalled (gint fence)
   return fd_ready (fence, POLLIN);
 }
 
-/**
+/*
  * gst_dma_heap_fence_pending:
  * @buffer: a buffer of dma-buf memories
  *

@@ -66,6 +66,15 @@ ensure_debug_category (void)
 #define DEFAULT_HEAP_DIR "/dev/dma_heap"
 #define DEFAULT_SYSFS_DIR "/sys"
 
+/**
+ * gst_dma_heap_error_quark:
+ *
+ * The error domain of the library (#GST_DMA_HEAP_ERROR).
+ *
+ * Returns: the domain's quark
+ *
+ * Since: 0.1
+ */
 GQuark
 gst_dma_heap_error_quark (void)
 {
@@ -101,6 +110,16 @@ static const HeapNameMeaning heap_names[] = {
   {"protected,", TRUE, GST_DMA_HEAP_FLAG_PROTECTED},
 };
 
+/**
+ * gst_dma_heap_info_copy:
+ * @info: a heap's description
+ *
+ * Copies @info.
+ *
+ * Returns: (transfer full): the copy
+ *
+ * Since: 0.1
+ */
 GstDmaHeapInfo *
 gst_dma_heap_info_copy (const GstDmaHeapInfo * info)
 {
@@ -116,6 +135,14 @@ gst_dma_heap_info_copy (const GstDmaHeapInfo * info)
   return copy;
 }
 
+/**
+ * gst_dma_heap_info_free:
+ * @info: (nullable): a heap's description
+ *
+ * Frees @info.
+ *
+ * Since: 0.1
+ */
 void
 gst_dma_heap_info_free (GstDmaHeapInfo * info)
 {
@@ -130,6 +157,8 @@ gst_dma_heap_info_free (GstDmaHeapInfo * info)
 /**
  * gst_dma_heap_info_to_string:
  * @info: a #GstDmaHeapInfo
+ *
+ * @info in words: name, properties and sizes.
  *
  * Returns: (transfer full): a one-line description for logs and users,
  *   e.g. "system: cached, align 4096 (queried)".
@@ -167,6 +196,9 @@ gst_dma_heap_info_to_string (const GstDmaHeapInfo * info)
 
 /**
  * gst_dma_heap_get_dir:
+ *
+ * The directory of the heap nodes: /dev/dma_heap, or $GST_DMA_HEAP_DIR where
+ * set (tests).
  *
  * Returns: the directory holding the heap nodes: `$GST_DMA_HEAP_DIR`, or
  *   /dev/dma_heap.
@@ -396,6 +428,8 @@ list_heap_names (const gchar * dir)
 
 /**
  * gst_dma_heap_list_names:
+ *
+ * The names of the heaps that exist, comma separated, for messages.
  *
  * Returns: (transfer full): the names of the existing heaps, separated by
  *   ", ", or "none" — for error messages.

@@ -36,6 +36,8 @@ G_BEGIN_DECLS
  *   cannot use the heap asked for (the message names the device, its need,
  *   the heap and the fix)
  *
+ * The errors of the #GST_DMA_HEAP_ERROR domain.
+ *
  * Since: 0.1
  */
 typedef enum
@@ -52,12 +54,16 @@ typedef enum
 
 /**
  * GstDmaHeapFlags:
+ * @GST_DMA_HEAP_FLAG_NONE: none of the properties below
  * @GST_DMA_HEAP_FLAG_CONTIGUOUS: buffers are physically contiguous
  * @GST_DMA_HEAP_FLAG_CACHED: CPU mappings are cached
  * @GST_DMA_HEAP_FLAG_DMA32: all memory lies below 4 GiB
  * @GST_DMA_HEAP_FLAG_POOLED: freed pages are recycled by a kernel page pool
  * @GST_DMA_HEAP_FLAG_PROTECTED: the CPU cannot map the buffers (secure
  *   heaps); never chosen automatically
+ *
+ * What a heap's buffers are (#GstDmaHeapInfo), from the kernel's answer to
+ * the query or from what the heap's name means.
  *
  * Since: 0.1
  */
@@ -73,6 +79,7 @@ typedef enum
 
 /**
  * GstDmaHeapNeeds:
+ * @GST_DMA_HEAP_NEED_NONE: any heap will do
  * @GST_DMA_HEAP_NEED_CONTIGUOUS: the consumer needs physically contiguous
  *   memory (a device without an IOMMU)
  * @GST_DMA_HEAP_NEED_DMA32: the consumer can only address the low 4 GiB

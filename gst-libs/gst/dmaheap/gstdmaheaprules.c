@@ -59,6 +59,9 @@ rule_clear (GstDmaHeapRule * rule)
  * @str: rules, e.g. `video/x-raw,format=NV12:contiguous;video/x-raw:system`
  * @error: return location for a #GError
  *
+ * Parses heap rules: `CAPS:HEAP` separated by `;`, the heap name being what
+ * follows the last `:` of a rule.
+ *
  * Returns: (transfer full) (nullable): the rules (possibly none, for an
  *   empty string), or %NULL with @error set to INVALID_RULES naming the
  *   rule that does not parse.
@@ -134,6 +137,16 @@ bad_caps:
   }
 }
 
+/**
+ * gst_dma_heap_rules_ref:
+ * @rules: heap rules
+ *
+ * Takes a reference on @rules.
+ *
+ * Returns: (transfer full): @rules
+ *
+ * Since: 0.1
+ */
 GstDmaHeapRules *
 gst_dma_heap_rules_ref (GstDmaHeapRules * rules)
 {
@@ -143,6 +156,14 @@ gst_dma_heap_rules_ref (GstDmaHeapRules * rules)
   return rules;
 }
 
+/**
+ * gst_dma_heap_rules_unref:
+ * @rules: (transfer full): heap rules
+ *
+ * Drops a reference on @rules, freeing them with the last one.
+ *
+ * Since: 0.1
+ */
 void
 gst_dma_heap_rules_unref (GstDmaHeapRules * rules)
 {
@@ -157,6 +178,8 @@ gst_dma_heap_rules_unref (GstDmaHeapRules * rules)
 /**
  * gst_dma_heap_rules_get_size:
  * @rules: rules
+ *
+ * How many rules @rules holds.
  *
  * Returns: the number of rules.
  *
