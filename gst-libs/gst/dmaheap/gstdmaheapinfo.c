@@ -567,7 +567,7 @@ not_a_heap:
  * Lists the heaps in gst_dma_heap_get_dir(), sorted by name, each described
  * as gst_dma_heap_info_query() does.
  *
- * Returns: (transfer full) (element-type GstDmaHeapInfo) (nullable): the
+ * Returns: (transfer container) (element-type GstDmaHeapInfo) (nullable): the
  *   heaps (the array frees its elements), or %NULL with @error set to
  *   NO_HEAPS when there is none.
  *
