@@ -43,6 +43,14 @@ module_param_named(contig_dma32, dhe_contig_dma32, bool, 0444);
 MODULE_PARM_DESC(contig_dma32,
 		 "Take the contiguous heap's memory below 4 GiB (default: on)");
 
+static bool dhe_compat_names;
+module_param_named(compat_names, dhe_compat_names, bool, 0444);
+MODULE_PARM_DESC(compat_names,
+		 "Also serve the contiguous heap as linux,cma and reserved, the names libcamera and vendor allocators open, where the kernel has no heap of that name (default: off)");
+
+/* the names userspace looks a contiguous heap up by (docs/kernel.md) */
+static const char *const dhe_contig_compat_names[] = { "linux,cma", "reserved" };
+
 #define DHE_CONTIG_BLOCK_ORDER	DHE_MAX_ORDER
 
 struct dhe_contig {
@@ -52,6 +60,8 @@ struct dhe_contig {
 	u64 total_bytes;
 	u64 largest_extent;
 	phys_addr_t highest_end;
+	/* heaps over the carveout not left out: contiguous and its compat names */
+	unsigned int heaps;
 };
 
 static struct dhe_contig dhe_contig;
@@ -152,10 +162,16 @@ static void dhe_contig_query(struct dma_heap_ext *heap,
 
 static void dhe_contig_release_carveout(struct dhe_contig *contig);
 
-/* never visible, so no buffer: the carveout goes back at once, not at unload */
+/*
+ * Never visible, so no buffer: the carveout goes back at once, not at
+ * unload, once no heap over it is left (publishing is serialized).
+ */
 static void dhe_contig_left_out(struct dma_heap_ext *heap)
 {
-	dhe_contig_release_carveout(heap->priv);
+	struct dhe_contig *contig = heap->priv;
+
+	if (!--contig->heaps)
+		dhe_contig_release_carveout(contig);
 }
 
 static const struct dhe_heap_ops dhe_contig_heap_ops = {
@@ -258,7 +274,7 @@ int dhe_contig_heap_init(void)
 	struct dhe_contig *contig = &dhe_contig;
 	unsigned long block_bytes = PAGE_SIZE << DHE_CONTIG_BLOCK_ORDER;
 	struct dma_heap_ext *heap;
-	unsigned int nblocks;
+	unsigned int nblocks, i;
 	int ret;
 
 	if (!dhe_contig_size_mb)
@@ -301,8 +317,24 @@ int dhe_contig_heap_init(void)
 		goto free_blocks;
 	}
 
+	contig->heaps = 1;
 	pr_info("dma_heap_ext: contiguous heap: %llu MiB, largest buffer %llu MiB\n",
 		contig->total_bytes >> 20, contig->largest_extent >> 20);
+
+	/*
+	 * The same heap under other names: one buffer accounting per node,
+	 * one carveout. A name the kernel has is skipped (logged by
+	 * dhe_heap_add()); any other failure costs that name only.
+	 */
+	for (i = 0; dhe_compat_names && i < ARRAY_SIZE(dhe_contig_compat_names); i++) {
+		heap = dhe_heap_add(dhe_contig_compat_names[i], &dhe_contig_heap_ops,
+				    contig, false);
+		if (!IS_ERR(heap)) {
+			contig->heaps++;
+			pr_info("dma_heap_ext: contiguous heap also as %s\n",
+				dhe_contig_compat_names[i]);
+		}
+	}
 	return 0;
 
 free_blocks:

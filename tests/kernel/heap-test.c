@@ -1050,6 +1050,59 @@ static void test_params_at_load(void)
 	CHECK(ht_run("insmod %s %s", ko, ht_kmod_args()) == 0, "reload with defaults");
 }
 
+/*
+ * compat_names=1: the contiguous heap also under the names userspace opens
+ * (libcamera tries linux,cma, reserved, system; NXP's allocator linux,cma),
+ * where the kernel has none of them. Opened as they open it (open() of the
+ * node, DMA_HEAP_IOCTL_ALLOC), the buffer is one physically contiguous
+ * range as the kernel's sg_table shows the test importer, and it comes out
+ * of the same carveout (contiguous's free_bytes). Without the parameter,
+ * no such node of ours.
+ */
+static void test_compat_names(void)
+{
+	static const char *const names[] = { "linux,cma", "reserved" };
+	const uint64_t len = 1 * MiB + 68 * KiB;
+	uint64_t free_before;
+	char node[64];
+	size_t i;
+	int tfd, fd;
+
+	section("compat_names: the contiguous heap under the names userspace opens");
+	if (!CHECK(ht_run("rmmod dma_heap_ext_test 2>/dev/null; rmmod dma_heap_ext && "
+			  "insmod %s/dma_heap_ext.ko %s compat_names=1", kmod_dir, ht_kmod_args()) == 0 &&
+		   ht_module_loaded(), "insmod compat_names=1"))
+		return;
+	CHECK(ht_extra_ko("dma_heap_ext_test.ko") &&
+	      ht_run("insmod %s", ht_extra_ko("dma_heap_ext_test.ko")) == 0, "insmod dma_heap_ext_test.ko");
+	tfd = open("/dev/dma_heap_ext_test", O_RDWR | O_CLOEXEC);
+	CHECK(tfd >= 0, "open /dev/dma_heap_ext_test");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(node, sizeof(node), "/dev/dma_heap/%s", names[i]);
+		if (!CHECK(ht_heap_is_ours(names[i]) && ht_path_exists(node),
+			   "%s: ours (/sys/class/dma_heap_ext/%s), the kernel having none", node, names[i]))
+			continue;
+		CHECK(ht_sysfs_u64(names[i], "contiguous") == 1 &&
+		      ht_sysfs_u64(names[i], "total_bytes") == ht_sysfs_u64("contiguous", "total_bytes"),
+		      "%s: contiguous, the carveout's size", names[i]);
+		free_before = ht_sysfs_u64("contiguous", "free_bytes");
+		if (CHECK(ht_alloc_name(names[i], len, &fd) == 0, "%s: open + DMA_HEAP_IOCTL_ALLOC of %" PRIu64 " KiB",
+			  node, len / KiB)) {
+			CHECK(ht_sysfs_u64("contiguous", "free_bytes") + len <= free_before,
+			      "%s: the buffer comes out of the contiguous heap's carveout", names[i]);
+			close(fd);
+		}
+		if (tfd >= 0)
+			test_module_import(tfd, names[i], len, 1);
+	}
+	if (tfd >= 0)
+		close(tfd);
+	CHECK(ht_run("rmmod dma_heap_ext_test && rmmod dma_heap_ext && insmod %s/dma_heap_ext.ko %s",
+		     kmod_dir, ht_kmod_args()) == 0 && ht_module_loaded(), "reload with defaults");
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		CHECK(!ht_heap_is_ours(names[i]), "without compat_names: no heap of ours named %s", names[i]);
+}
+
 /* Allocations, mappings and frees in flight while the parameters change. */
 static void test_params_at_runtime(void)
 {
@@ -1803,6 +1856,7 @@ int main(int argc, char **argv)
 		close(vgem);
 
 	test_params_at_load();
+	test_compat_names();
 	test_params_at_runtime();
 	section("memory exhaustion");
 	test_exhaustion(sys_heap, 4 * MiB);
