@@ -19,6 +19,8 @@
  *    centred, black around it;
  *  - buffers that are not dma-bufs (identity drop-allocation=true) and
  *    dma-bufs the display cannot import (memfds): copied, counted, shown;
+ *  - (GStreamer 1.28) udmabuf frames of GstVideoDmabufPool: imported,
+ *    zero copies, shown;
  *  - a render rectangle on that plane: the frame cropped into it (copied);
  *  - a GstVideoCropMeta (videocrop in front): the crop rectangle on screen,
  *    centred (copied); and (--only crop-plane, vkms) on an overlay, the
@@ -58,6 +60,9 @@
 
 #include <gst/gst.h>
 #include <gst/allocators/gstdmabuf.h>
+#if GST_CHECK_VERSION(1, 28, 0)
+#include <gst/allocators/gstudmabufallocator.h>
+#endif
 #include <gst/video/video.h>
 
 #include <xf86drm.h>
@@ -1375,6 +1380,126 @@ test_unimportable_copied (void)
   gst_object_unref (alloc);
   check_nothing_left (&before);
 }
+
+#if GST_CHECK_VERSION(1, 28, 0)
+/* What GStreamer 1.28's own dma-buf video pool (GstVideoDmabufPool with
+ * its default, GstUdmabufAllocator: memfd pages made dma-bufs by
+ * /dev/udmabuf) gives a producer: the display imports them like heap
+ * buffers, zero copies, the source's SMPTE bars on screen. */
+static void
+test_udmabuf_imported (void)
+{
+  Resources before = resources_now ();
+  GstBufferPool *pool = gst_video_dmabuf_pool_new ();
+  GstAllocator *udmabuf = gst_udmabuf_allocator_get ();
+  GstElement *pipe, *src, *ref, *out, *sink;
+  GstStructure *config;
+  GstVideoInfo vinfo;
+  GstCaps *caps;
+  GstBus *bus;
+  GstMessage *msg;
+  Stats st = { 0, };
+  Shot shot = { "udmabuf", };
+  guint pushed = 0;
+
+  note ("%s: frames of GstVideoDmabufPool (udmabuf memory)", shot.name);
+  CHECK (udmabuf != NULL, "the udmabuf allocator (/dev/udmabuf)",
+      "gst_udmabuf_allocator_get() found none: no /dev/udmabuf");
+  gst_video_info_set_format (&vinfo, GST_VIDEO_FORMAT_BGRx, 640, 480);
+  caps = gst_video_info_to_caps (&vinfo);
+  config = gst_buffer_pool_get_config (pool);
+  gst_buffer_pool_config_set_params (config, caps, vinfo.size, 0, 0);
+  gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
+  gst_buffer_pool_config_add_option (config,
+      GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
+  /* the pool answers the first config with its own (alignment) */
+  if (!gst_buffer_pool_set_config (pool, config))
+    gst_buffer_pool_set_config (pool, gst_buffer_pool_get_config (pool));
+  CHECK (gst_buffer_pool_set_active (pool, TRUE), "the pool started",
+      "GstVideoDmabufPool did not start");
+
+  /* 20 frames of the bars from videotestsrc, copied into the pool's
+   * buffers, queued in appsrc before PLAYING, then EOS */
+  ref = gst_parse_launch ("videotestsrc pattern=smpte num-buffers=20 ! "
+      "video/x-raw,format=BGRx,width=640,height=480 ! appsink name=out "
+      "sync=false", NULL);
+  out = gst_bin_get_by_name (GST_BIN (ref), "out");
+  pipe = gst_parse_launch ("appsrc name=src format=time ! "
+      "dmaheapsink name=sink sync=false", NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  g_object_set (src, "caps", caps, "max-buffers", (guint64) 0, NULL);
+  gst_element_set_state (ref, GST_STATE_PLAYING);
+  while (gst_buffer_pool_is_active (pool)) {
+    GstSample *sample = NULL;
+    GstBuffer *buf = NULL;
+    GstVideoFrame in, frame;
+    GstFlowReturn ret;
+
+    g_signal_emit_by_name (out, "try-pull-sample", 30 * GST_SECOND, &sample);
+    if (!sample)
+      break;
+    if (gst_buffer_pool_acquire_buffer (pool, &buf, NULL) == GST_FLOW_OK &&
+        gst_video_frame_map (&in, &vinfo, gst_sample_get_buffer (sample),
+            GST_MAP_READ)) {
+      if (gst_video_frame_map (&frame, &vinfo, buf, GST_MAP_WRITE)) {
+        gst_video_frame_copy (&frame, &in);
+        gst_video_frame_unmap (&frame);
+        GST_BUFFER_PTS (buf) = pushed * GST_SECOND / 10;
+        GST_BUFFER_DURATION (buf) = GST_SECOND / 10;
+        g_signal_emit_by_name (src, "push-buffer", buf, &ret);
+        pushed++;
+      }
+      gst_video_frame_unmap (&in);
+    }
+    gst_clear_buffer (&buf);
+    gst_sample_unref (sample);
+  }
+  gst_element_set_state (ref, GST_STATE_NULL);
+  gst_object_unref (out);
+  gst_object_unref (ref);
+  CHECK (pushed == 20, "20 frames made in udmabuf memory", "%u made", pushed);
+  {
+    GstFlowReturn ret;
+
+    g_signal_emit_by_name (src, "end-of-stream", &ret);
+  }
+
+  bus = gst_element_get_bus (pipe);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  CHECK (msg && GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS,
+      "the pipeline ran to EOS", "%s", msg ? "an error" : "no EOS in 60 s");
+  if (msg)
+    gst_message_unref (msg);
+  get_stats (sink, &st);
+  note ("  stats: shown %" G_GUINT64_FORMAT ", imports %" G_GUINT64_FORMAT
+      ", copies %" G_GUINT64_FORMAT, st.frames_shown, st.imports, st.copies);
+  /* the last frame is still on screen until the sink stops */
+  take_shot (sink, &shot);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+
+  CHECK (st.frames_shown >= 20, "all 20 frames shown", "%" G_GUINT64_FORMAT
+      " frames shown", st.frames_shown);
+  CHECK (st.copies == 0 && st.imports > 0, "udmabuf frames imported, "
+      "zero copies", "copies %" G_GUINT64_FORMAT ", imports %"
+      G_GUINT64_FORMAT, st.copies, st.imports);
+  check_pattern_on_screen (&shot, 640, 480);
+
+  gst_buffer_pool_set_active (pool, FALSE);
+  gst_object_unref (pool);
+  gst_clear_object (&udmabuf);
+  gst_caps_unref (caps);
+  image_clear (&shot.screen);
+  stats_clear (&st);
+  check_nothing_left (&before);
+}
+#endif
 
 /* The frame cropped (cirrus cannot scale) into a corner of the screen. */
 static void
@@ -2940,6 +3065,9 @@ static const DisplayCheck display_checks[] = {
   {"small", test_small_frame_centred},
   {"system", test_system_memory_copied},
   {"memfd", test_unimportable_copied},
+#if GST_CHECK_VERSION(1, 28, 0)
+  {"udmabuf", test_udmabuf_imported},
+#endif
   {"rectangle", test_render_rectangle},
   {"crop", test_crop_meta},
   {"renegotiate", test_renegotiation},
