@@ -74,6 +74,21 @@ static unsigned int dhe_fault_delay_ms;
 module_param_named(fault_delay_ms, dhe_fault_delay_ms, uint, 0600);
 MODULE_PARM_DESC(fault_delay_ms, "test build: each failing call sleeps that long first (default 0)");
 
+static char *dhe_fault_pause_at;
+module_param_named(fault_pause_at, dhe_fault_pause_at, charp, 0400);
+MODULE_PARM_DESC(fault_pause_at, "test build: the hints' bus walk waits fault_delay_ms before it takes the device of this name");
+
+void dhe_fault_pause(const char *name)
+{
+	unsigned int delay_ms = READ_ONCE(dhe_fault_delay_ms);
+
+	if (!dhe_fault_pause_at || strcmp(name, dhe_fault_pause_at) || !delay_ms)
+		return;
+	pr_info("dma_heap_ext: fault injection: pausing %u ms before %s\n",
+		delay_ms, name);
+	msleep(delay_ms);
+}
+
 /* every point is a call that may sleep: so may its failure */
 bool dhe_fault(enum dhe_fault_point point)
 {

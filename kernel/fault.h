@@ -11,7 +11,9 @@
  * the kernel had refused it (fault_times=<k>: that call and the k-1 after
  * it; fault_delay_ms=<ms>: each failing call waits first, so that a test
  * can act while a failure is under way); the normal build compiles every
- * check away.
+ * check away. dhe_fault_pause() is the same build's wait without a
+ * failure: fault_pause_at=<name> makes the call that names it wait
+ * fault_delay_ms (the hints' bus walk, before it takes that device).
  */
 #ifndef _DMA_HEAP_EXT_FAULT_H
 #define _DMA_HEAP_EXT_FAULT_H
@@ -47,10 +49,15 @@ enum dhe_fault_point {
 
 #ifdef DHE_FAULT_INJECT
 bool dhe_fault(enum dhe_fault_point point);
+void dhe_fault_pause(const char *name);
 #else
 static inline bool dhe_fault(enum dhe_fault_point point)
 {
 	return false;
+}
+
+static inline void dhe_fault_pause(const char *name)
+{
 }
 #endif
 

@@ -226,7 +226,34 @@ static const struct kobj_type dhe_facts_ktype = {
 	.default_groups = dhe_facts_groups,
 };
 
-static void dhe_hint_add(struct device *dev)
+static int dhe_hint_match(struct device *dev, const void *data)
+{
+	return dev == data;
+}
+
+/*
+ * Whether @dev is still on its bus: bus_remove_device() takes it off the
+ * bus's list (an iteration skips it from then on) before the driver core
+ * sends BUS_NOTIFY_REMOVED_DEVICE.
+ */
+static bool dhe_hint_on_bus(struct device *dev)
+{
+	struct device *found = bus_find_device(dev->bus, NULL, dev, dhe_hint_match);
+
+	if (!found)
+		return false;
+	put_device(found);
+	return true;
+}
+
+/*
+ * @walked: @dev comes from the walk of the devices already there, which
+ * may reach a device whose removal has begun (its notifications may have
+ * been sent already): it is taken only while still on its bus, and under
+ * the lock that the removal's last notification takes too, so that either
+ * sees the other.
+ */
+static void dhe_hint_add(struct device *dev, bool walked)
 {
 	const char *bus = dev->bus ? dev->bus->name : "none";
 	struct dhe_hint *hint;
@@ -236,6 +263,8 @@ static void dhe_hint_add(struct device *dev)
 	list_for_each_entry(hint, &dhe_hint_list, node)
 		if (hint->dev == dev)
 			goto unlock;
+	if (walked && !dhe_hint_on_bus(dev))
+		goto unlock;
 
 	len = strlen(bus) + 1 + strlen(dev_name(dev)) + 1;
 	hint = dhe_fault(DHE_FAULT_HINT) ? NULL :
@@ -298,15 +327,17 @@ static int dhe_hint_bus_notify(struct notifier_block *nb,
 	struct device *dev = data;
 
 	if (action == BUS_NOTIFY_ADD_DEVICE)
-		dhe_hint_add(dev);
-	else if (action == BUS_NOTIFY_DEL_DEVICE)
+		dhe_hint_add(dev, false);
+	else if (action == BUS_NOTIFY_DEL_DEVICE ||
+		 action == BUS_NOTIFY_REMOVED_DEVICE)
 		dhe_hint_remove(dev);
 	return NOTIFY_DONE;
 }
 
 static int dhe_hint_add_existing(struct device *dev, void *data)
 {
-	dhe_hint_add(dev);
+	dhe_fault_pause(dev_name(dev));
+	dhe_hint_add(dev, true);
 	return 0;
 }
 

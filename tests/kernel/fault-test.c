@@ -12,11 +12,14 @@
  *     caller gets an errno, and afterwards no buffer is accounted and no
  *     system-heap page is held outside the pools (buffer_pages);
  *   - at publish, with a thread opening and querying every node of ours it
- *     can reach while the load drops a heap or fails (publish_race()).
+ *     can reach while the load drops a heap or fails (publish_race());
+ *   - the hints' bus walk against a device removed under it
+ *     (hint_removal_race()).
  * The kernel log is checked by vm-run (warnings, BUG, SLUB/KFENCE reports).
- *   fault-test [load] [buffer | buffer:POINT] [publish]   (inside vm-run,
- *              VM_KMOD_DIR = the fault build; no argument: all three, in
- *              that order; buffer:POINT walks that runtime point alone)
+ *   fault-test [load] [buffer | buffer:POINT] [publish] [hint]   (inside
+ *              vm-run, VM_KMOD_DIR = the fault build; no argument: all
+ *              four, in that order; buffer:POINT walks that runtime point
+ *              alone)
  */
 #include <dirent.h>
 #include <errno.h>
@@ -594,6 +597,70 @@ static void walk_publish_race(void)
 		ht_sysfs_write("/proc/sys/kernel/modprobe", modprobe);
 }
 
+/*
+ * A device going away while the load walks the devices already there: the
+ * walk waits before the test's platform device (tests/kernel/hint-device,
+ * loaded at boot; fault_pause_at), which is unloaded meanwhile, its removal
+ * notified before the walk takes it. No hint may outlive the device:
+ * neither its files nor the reference on it, and the device back gets its
+ * hint afresh (a stale one makes sysfs warn of a duplicate name, which
+ * fails the run's kernel log). The device is the driver core's memory: a
+ * module's static device (vivid's) would be freed under the walk's own
+ * reference when its module goes.
+ */
+#define HINT_DEV "dhe_hint_device"
+#define HINT_FILE "/sys/kernel/dma_heap_ext/hints/platform:" HINT_DEV
+#define FACTS_DIR "/sys/kernel/dma_heap_ext/devices/platform:" HINT_DEV
+#define HINT_PAUSE_MS 4000
+
+/* 0 once @cmd succeeds, polled in the guest's shell, -1 after @seconds */
+static int wait_for(const char *cmd, int seconds)
+{
+	return ht_run("i=0; while [ $i -lt %d ]; do { %s; } && exit 0; i=$((i + 1)); "
+		      "sleep 0.1; done; exit 1", seconds * 10, cmd) == 0 ? 0 : -1;
+}
+
+static void hint_removal_race(void)
+{
+	char ko[512] = "", rc[16] = "";
+	const char *kos = getenv("VM_EXTRA_KOS");
+	const char *p = kos ? strstr(kos, HINT_DEV ".ko") : NULL;
+	size_t start;
+
+	if (!CHECK(p != NULL, "the test's device module is loaded (VM_EXTRA_KOS names "
+		   HINT_DEV ".ko: vm-run --extra-kmod tests/kernel/hint-device)"))
+		return;
+	start = p - kos;
+	while (start > 0 && kos[start - 1] != ' ')
+		start--;
+	snprintf(ko, sizeof(ko), "%.*s", (int)(p - kos - start) + (int)strlen(HINT_DEV ".ko"),
+		 kos + start);
+
+	unload();
+	ht_run("rm -f /tmp/dhe-insmod.rc");
+	if (!CHECK(ht_path_exists("/sys/bus/platform/devices/" HINT_DEV),
+		   "the test's platform device is there"))
+		return;
+	ht_run("(insmod %s/dma_heap_ext.ko %s fault_pause_at=" HINT_DEV " fault_delay_ms=%d; "
+	       "echo $? >/tmp/dhe-insmod.rc) >/dev/null 2>&1 &",
+	       kmod_dir, ht_kmod_args(), HINT_PAUSE_MS);
+	CHECK(wait_for("dmesg | grep -q 'fault injection: pausing [0-9]* ms before " HINT_DEV "'",
+		       30) == 0, "the load's bus walk waits before " HINT_DEV);
+	CHECK(ht_run("rmmod " HINT_DEV) == 0, "the device goes while the walk waits");
+	if (wait_for("test -s /tmp/dhe-insmod.rc", 60) == 0)
+		ht_sysfs_read("/tmp/dhe-insmod.rc", rc, sizeof(rc));
+	rc[strcspn(rc, "\n")] = 0;
+	CHECK(rc[0] && atoi(rc) == 0, "the module loads (insmod exit %s)", rc[0] ? rc : "none");
+	CHECK(!ht_path_exists(HINT_FILE) && !ht_path_exists(FACTS_DIR),
+	      "no hint and no facts of the removed device");
+	CHECK(ht_run("insmod %s", ko) == 0 && ht_path_exists(HINT_FILE),
+	      "the device back: its hint afresh");
+	CHECK(ht_run("rmmod " HINT_DEV) == 0 && !ht_path_exists(HINT_FILE),
+	      "the device gone: its hint too");
+	ht_run("rm -f /tmp/dhe-insmod.rc; insmod %s", ko);
+	CHECK(unload() == 0 && nothing_left(), "unloads, nothing left");
+}
+
 static int section(int argc, char **argv, const char *name)
 {
 	int i;
@@ -638,6 +705,10 @@ int main(int argc, char **argv)
 	if (section(argc, argv, "publish")) {
 		printf("# == publishing against a user\n");
 		walk_publish_race();
+	}
+	if (section(argc, argv, "hint")) {
+		printf("# == a device removed while the load walks the bus\n");
+		hint_removal_race();
 	}
 
 	printf("# %d failure(s)\n", ht_failures);
