@@ -48,7 +48,8 @@ configure (GstBufferPool * pool, GstCaps * caps, GstAllocator * allocator)
 
   fail_unless (gst_video_info_from_caps (&info, caps));
   gst_buffer_pool_config_set_params (config, caps, info.size, 0, 0);
-  gst_buffer_pool_config_set_allocator (config, allocator, NULL);
+  if (allocator)
+    gst_buffer_pool_config_set_allocator (config, allocator, NULL);
   gst_buffer_pool_config_add_option (config, GST_BUFFER_POOL_OPTION_VIDEO_META);
   gst_buffer_pool_config_add_option (config,
       GST_BUFFER_POOL_OPTION_VIDEO_ALIGNMENT);
@@ -133,6 +134,21 @@ stat_u64 (GstElement * e, const gchar * field)
   return v;
 }
 
+/* One start and stop of a GstVideoDmabufPool of its own choice. */
+static void
+pool_cycle (GstCaps * caps)
+{
+  GstBufferPool *pool = gst_video_dmabuf_pool_new ();
+  GstBuffer *buf;
+
+  configure (pool, caps, NULL);
+  fail_unless_equals_int (gst_buffer_pool_acquire_buffer (pool, &buf, NULL),
+      GST_FLOW_OK);
+  gst_buffer_unref (buf);
+  fail_unless (gst_buffer_pool_set_active (pool, FALSE));
+  gst_object_unref (pool);
+}
+
 /* Each heap's allocator inside GstVideoDmabufPool: the pool keeps it (it
  * is a GstDmaBufAllocator that allocates), its buffers are that heap's
  * memory with the pool's strides, a released buffer comes back (through
@@ -140,8 +156,13 @@ stat_u64 (GstElement * e, const gchar * field)
 GST_START_TEST (test_pool_keeps_heap_allocator)
 {
   GstCaps *caps = gst_caps_from_string (CAPS_NV12);
-  guint fds = dmaheap_test_count_fds ();
-  guint h_i;
+  guint fds, h_i;
+
+  /* The pool's first life (a buffer taken and given back) leaves an
+   * eventfd open for the process's life (1.28.8, with udmabuf memory
+   * alone; no more at later lives): counted before, not as ours. */
+  pool_cycle (caps);
+  fds = dmaheap_test_count_fds ();
 
   for (h_i = 0; h_i < heaps->len; h_i++) {
     const gchar *heap = g_ptr_array_index (heaps, h_i);
