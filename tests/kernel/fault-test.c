@@ -473,7 +473,7 @@ static void *race_thread(void *arg)
 			close(fds[i].fd);
 			fds[i--] = fds[--n];
 		}
-		race_rounds++;
+		__atomic_add_fetch(&race_rounds, 1, __ATOMIC_RELAXED);
 		usleep(5000);
 	}
 	for (i = 0; i < n; i++)
@@ -512,7 +512,7 @@ static long mem_available_kb(void)
 static void publish_race(const char *point, unsigned int nth, unsigned int times,
 			 const char *extra_args)
 {
-	unsigned long rounds, opens, queries;
+	unsigned long rounds, opens, queries, before_load, during_load;
 	long mem_before, mem_after;
 	unsigned int calls, failed;
 	pthread_t racer;
@@ -523,8 +523,10 @@ static void publish_race(const char *point, unsigned int nth, unsigned int times
 	race_rounds = race_opens = race_queries = 0;
 	if (!CHECK(pthread_create(&racer, NULL, race_thread, NULL) == 0, "start the racer"))
 		return;
+	before_load = __atomic_load_n(&race_rounds, __ATOMIC_RELAXED);
 	rc = ht_run("insmod %s/dma_heap_ext.ko %s %s fault_point=%s fault_nth=%u fault_times=%u fault_delay_ms=%u 2>/dev/null",
 		    kmod_dir, ht_kmod_args(), extra_args, point, nth, times, RACE_DELAY_MS);
+	during_load = __atomic_load_n(&race_rounds, __ATOMIC_RELAXED) - before_load;
 	/* the racer goes on past the load: a file it holds outlives it */
 	usleep((RACE_HOLD_MS + 200) * 1000);
 	loaded = ht_module_loaded();
@@ -536,10 +538,16 @@ static void publish_race(const char *point, unsigned int nth, unsigned int times
 	rounds = race_rounds;
 	opens = race_opens;
 	queries = race_queries;
-	printf("# %s calls %u..%u failing: load %s; the racer's %lu rounds opened %lu, queried %lu\n",
-	       point, nth, nth + times - 1, rc ? "failed" : "succeeded", rounds, opens, queries);
-	CHECK(rounds > 50, "%s calls %u..%u: the racer went round %lu times (queried %lu)",
-	      point, nth, nth + times - 1, rounds, queries);
+	printf("# %s calls %u..%u failing: load %s; the racer's %lu rounds (%lu during the load) opened %lu, queried %lu\n",
+	       point, nth, nth + times - 1, rc ? "failed" : "succeeded", rounds, during_load, opens,
+	       queries);
+	/*
+	 * It raced the load: rounds while insmod ran, through the failing
+	 * call's RACE_DELAY_MS wait. How many fit depends on the host's load
+	 * (33 to 405 rounds in all were seen in one CI run), not on the module.
+	 */
+	CHECK(during_load >= 3, "%s calls %u..%u: the racer went round %lu times during the load (%lu in all, queried %lu)",
+	      point, nth, nth + times - 1, during_load, rounds, queries);
 
 	if (loaded) {
 		CHECK(rc == 0 && failed > 0, "%s calls %u..%u fail at publish: the module loads without the heaps that failed (%u failed)",
